@@ -97,10 +97,7 @@ export class StorageError extends DeltaError {
 export class StoreCapabilityError extends DeltaError {
   readonly capability: string
   constructor(store: string, capability: string, hint: string) {
-    super(
-      'STORE_CAPABILITY_MISSING',
-      `The ${store} store does not support ${capability}. ${hint}`,
-    )
+    super('STORE_CAPABILITY_MISSING', `The ${store} store does not support ${capability}. ${hint}`)
     this.capability = capability
   }
 }
@@ -173,7 +170,9 @@ export class CorruptLogError extends DeltaError {
     options: DeltaErrorOptions = {},
   ) {
     const at =
-      where.path === undefined ? '' : ` in ${where.path}${where.line === undefined ? '' : `:${where.line}`}`
+      where.path === undefined
+        ? ''
+        : ` in ${where.path}${where.line === undefined ? '' : `:${where.line}`}`
     super('CORRUPT_LOG', `Corrupt Delta log${at}: ${reason}`, options)
     this.path = where.path
     this.line = where.line

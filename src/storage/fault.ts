@@ -131,7 +131,8 @@ export class FaultyStore implements ObjectStore {
 
   /** Throws for fail and crash, sleeps for delay; ambiguous is handled after the call. */
   private async before(op: StoreOp, path: string, action: FaultAction): Promise<void> {
-    if (action === 'fail') throw new InjectedFaultError(op, path, 'failed before reaching the store')
+    if (action === 'fail')
+      throw new InjectedFaultError(op, path, 'failed before reaching the store')
     if (action === 'crash') {
       this.crashed = true
       throw new InjectedFaultError(op, path, 'crashed')

@@ -16,7 +16,8 @@ export function checkKey(path: string): string {
       )
     }
   }
-  if (path.includes('\0')) throw new InvalidArgumentError(`Object key contains a NUL byte: "${path}"`)
+  if (path.includes('\0'))
+    throw new InvalidArgumentError(`Object key contains a NUL byte: "${path}"`)
   return path
 }
 
@@ -51,4 +52,9 @@ export function clampRange(
     )
   }
   return { start: Math.min(start, size), end: Math.min(end, size) }
+}
+
+/** `{ abortSignal }` for SDK calls, or nothing (SDK option types reject an explicit undefined). */
+export function sdkSignal(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
+  return signal === undefined ? {} : { abortSignal: signal }
 }

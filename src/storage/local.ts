@@ -61,6 +61,7 @@ export class LocalStore implements ObjectStore {
     putIfAbsent: true,
     conditionalUpdate: true,
     deleteBatchSize: 1000,
+    listOrder: 'utf8',
   }
   private readonly fsync: boolean
 
@@ -120,7 +121,12 @@ export class LocalStore implements ObjectStore {
       const buffer = Buffer.allocUnsafe(end - start)
       let read = 0
       while (read < buffer.byteLength) {
-        const { bytesRead } = await handle.read(buffer, read, buffer.byteLength - read, start + read)
+        const { bytesRead } = await handle.read(
+          buffer,
+          read,
+          buffer.byteLength - read,
+          start + read,
+        )
         if (bytesRead === 0) break
         read += bytesRead
       }
@@ -320,7 +326,7 @@ async function statOrUndefined(file: string): Promise<Stats | undefined> {
 
 function errnoCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error
-    ? String((error as { code: unknown }).code)
+    ? String(error.code)
     : undefined
 }
 
@@ -340,7 +346,11 @@ function mapError(error: unknown, path: string): DeltaError {
     case 'EAGAIN':
     case 'EBUSY':
     case 'EINTR':
-      return new StorageError(`Local file system busy (${code}) at ${path}`, { path, retryable: true }, { cause: error })
+      return new StorageError(
+        `Local file system busy (${code}) at ${path}`,
+        { path, retryable: true },
+        { cause: error },
+      )
     default:
       return new StorageError(
         `Local file system error${code === undefined ? '' : ` (${code})`} at ${path}: ${error instanceof Error ? error.message : String(error)}`,

@@ -32,6 +32,7 @@ export class MemoryStore implements ObjectStore {
     putIfAbsent: true,
     conditionalUpdate: true,
     deleteBatchSize: 1000,
+    listOrder: 'utf8',
   }
   private readonly objects = new Map<string, Entry>()
   private sortedKeys: string[] | undefined
@@ -39,58 +40,57 @@ export class MemoryStore implements ObjectStore {
   private readonly now: () => number
 
   constructor(options: { name?: string; now?: () => number } = {}) {
-    this.url = `memory://${options.name ?? ''}`
+    this.url = `memory://${options.name ?? 'anonymous'}/`
     this.now = options.now ?? Date.now
   }
 
-  put(path: string, bytes: Uint8Array, options: PutOptions = {}): Promise<PutResult> {
+  async put(path: string, bytes: Uint8Array, options: PutOptions = {}): Promise<PutResult> {
     checkKey(path)
     checkAborted(options.signal)
     const mode = options.mode ?? 'overwrite'
     const existing = this.objects.get(path)
     if (mode === 'create' && existing !== undefined) {
-      return Promise.reject(new AlreadyExistsError(path))
+      throw new AlreadyExistsError(path)
     }
     if (typeof mode === 'object') {
       if (existing === undefined) {
-        return Promise.reject(new PreconditionFailedError(path, 'the object does not exist'))
+        throw new PreconditionFailedError(path, 'the object does not exist')
       }
       if (existing.etag !== mode.update) {
-        return Promise.reject(new PreconditionFailedError(path, 'the etag changed'))
+        throw new PreconditionFailedError(path, 'the etag changed')
       }
     }
     const etag = `m${++this.counter}`
     // Copy: the caller may reuse its buffer, and readers must never see a later mutation.
     if (existing === undefined) this.sortedKeys = undefined
     this.objects.set(path, { bytes: bytes.slice(), lastModified: this.now(), etag })
-    return Promise.resolve({ etag })
+    return { etag }
   }
 
-  get(path: string, options: GetOptions = {}): Promise<GetResult> {
+  async get(path: string, options: GetOptions = {}): Promise<GetResult> {
     checkKey(path)
     checkAborted(options.signal)
     const entry = this.objects.get(path)
-    if (entry === undefined) return Promise.reject(new NotFoundError(path))
+    if (entry === undefined) throw new NotFoundError(path)
     const { start, end } = clampRange(entry.bytes.byteLength, options.range)
-    return Promise.resolve({ bytes: entry.bytes.slice(start, end), meta: this.meta(path, entry) })
+    return { bytes: entry.bytes.slice(start, end), meta: this.meta(path, entry) }
   }
 
-  head(path: string, options: Signalled = {}): Promise<ObjectMeta> {
+  async head(path: string, options: Signalled = {}): Promise<ObjectMeta> {
     checkKey(path)
     checkAborted(options.signal)
     const entry = this.objects.get(path)
-    if (entry === undefined) return Promise.reject(new NotFoundError(path))
-    return Promise.resolve(this.meta(path, entry))
+    if (entry === undefined) throw new NotFoundError(path)
+    return this.meta(path, entry)
   }
 
-  delete(path: string, options: Signalled = {}): Promise<void> {
+  async delete(path: string, options: Signalled = {}): Promise<void> {
     checkKey(path)
     checkAborted(options.signal)
     if (this.objects.delete(path)) this.sortedKeys = undefined
-    return Promise.resolve()
   }
 
-  deleteMany(paths: Iterable<string>, options: Signalled = {}): Promise<DeleteManyResult> {
+  async deleteMany(paths: Iterable<string>, options: Signalled = {}): Promise<DeleteManyResult> {
     checkAborted(options.signal)
     let deleted = 0
     for (const path of paths) {
@@ -98,19 +98,20 @@ export class MemoryStore implements ObjectStore {
       if (this.objects.delete(path)) this.sortedKeys = undefined
       deleted++
     }
-    return Promise.resolve({ deleted })
+    return { deleted }
   }
 
   async *list(prefix: string, options: ListOptions = {}): AsyncIterable<ObjectMeta> {
     checkPrefix(prefix)
     checkAborted(options.signal)
     const keys = (this.sortedKeys ??= [...this.objects.keys()].sort(compareUtf8))
-    let i = lowerBound(keys, options.startAfter !== undefined && compareUtf8(options.startAfter, prefix) >= 0 ? options.startAfter : prefix)
-    if (options.startAfter !== undefined && keys[i] === options.startAfter) i++
-    for (; i < keys.length; i++) {
+    const startAfter = options.startAfter
+    const from =
+      startAfter !== undefined && compareUtf8(startAfter, prefix) > 0 ? startAfter : prefix
+    for (let i = lowerBound(keys, from); i < keys.length; i++) {
       const key = keys[i]!
       if (!key.startsWith(prefix)) break
-      if (options.startAfter !== undefined && compareUtf8(key, options.startAfter) <= 0) continue
+      if (startAfter !== undefined && compareUtf8(key, startAfter) <= 0) continue
       const entry = this.objects.get(key)
       // Deleted while we iterate: skip it, as a real store's later page would.
       if (entry === undefined) continue
@@ -120,7 +121,12 @@ export class MemoryStore implements ObjectStore {
   }
 
   private meta(path: string, entry: Entry): ObjectMeta {
-    return { path, size: entry.bytes.byteLength, lastModified: entry.lastModified, etag: entry.etag }
+    return {
+      path,
+      size: entry.bytes.byteLength,
+      lastModified: entry.lastModified,
+      etag: entry.etag,
+    }
   }
 }
 

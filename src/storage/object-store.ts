@@ -85,6 +85,12 @@ export interface StoreCapabilities {
   readonly conditionalUpdate: boolean
   /** Largest number of keys one `deleteMany` request sends (the call itself takes any number). */
   readonly deleteBatchSize: number
+  /**
+   * The order `list` yields keys in. `utf8`: UTF-8 byte order (code-point order). `utf16`:
+   * UTF-16 code-unit order, which differs from `utf8` only between characters above U+FFFF
+   * and those in U+E000..U+FFFF. Delta log names are ASCII, where the two agree.
+   */
+  readonly listOrder: 'utf8' | 'utf16'
 }
 
 export interface ObjectStore {
@@ -103,7 +109,8 @@ export interface ObjectStore {
   deleteMany(paths: Iterable<string>, options?: Signalled): Promise<DeleteManyResult>
   /**
    * Every object whose key starts with `prefix` (a plain string prefix, not a directory),
-   * recursively, in ascending UTF-8 byte order of the key, fetched lazily page by page.
+   * recursively, in ascending key order (`capabilities.listOrder`), fetched lazily page by
+   * page. A key written or deleted during the listing may or may not appear.
    */
   list(prefix: string, options?: ListOptions): AsyncIterable<ObjectMeta>
 }

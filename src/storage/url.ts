@@ -64,7 +64,13 @@ export function parseLocation(location: string): ParsedLocation {
     case 'azure':
     case 'adl':
       if (url.host === '') throw new InvalidArgumentError(`No container in ${location}`)
-      return { scheme: 'azure', container: url.host, account: undefined, endpoint: undefined, prefix: path }
+      return {
+        scheme: 'azure',
+        container: url.host,
+        account: undefined,
+        endpoint: undefined,
+        prefix: path,
+      }
     case 'abfs':
     case 'abfss': {
       // abfss://<container>@<account>.dfs.core.windows.net/<path>
@@ -107,7 +113,10 @@ export function parseLocation(location: string): ParsedLocation {
  * Opens the store for a table location, scoped to the table root. The S3 and Azure SDKs are
  * loaded here, on first use, so users of local tables never load them.
  */
-export async function openStore(location: string, options: StorageOptions = {}): Promise<ObjectStore> {
+export async function openStore(
+  location: string,
+  options: StorageOptions = {},
+): Promise<ObjectStore> {
   const parsed = parseLocation(location)
   switch (parsed.scheme) {
     case 'file':

@@ -78,7 +78,9 @@ export function seededIds(seed: number): Ids {
   return {
     random: () => next() / 0x1_0000_0000,
     uuid: () => {
-      const hex = [next(), next(), next(), next()].map((n) => n.toString(16).padStart(8, '0')).join('')
+      const hex = [next(), next(), next(), next()]
+        .map((n) => n.toString(16).padStart(8, '0'))
+        .join('')
       const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)
       return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
     },

@@ -75,7 +75,7 @@ export class LocalStore implements ObjectStore {
     const target = this.resolve(path)
     checkAborted(options.signal)
     const mode = options.mode ?? 'overwrite'
-    const temp = await this.writeTemp(target, bytes)
+    const { temp, stats } = await this.writeTemp(target, bytes)
     try {
       checkAborted(options.signal)
       if (mode === 'create') {
@@ -99,7 +99,8 @@ export class LocalStore implements ObjectStore {
           await fs.rename(temp, target)
         })
       }
-      return { etag: etagOf(await fs.stat(target)) }
+      // link and rename keep the inode, size and mtime the temp file had.
+      return { etag: etagOf(stats) }
     } catch (error) {
       throw mapError(error, path)
     } finally {
@@ -253,26 +254,36 @@ export class LocalStore implements ObjectStore {
   }
 
   /** Writes `bytes` to a fresh temporary file in the target's directory. */
-  private async writeTemp(target: string, bytes: Uint8Array): Promise<string> {
+  private async writeTemp(
+    target: string,
+    bytes: Uint8Array,
+  ): Promise<{ temp: string; stats: Stats }> {
     const dir = nodePath.dirname(target)
     const temp = nodePath.join(dir, `${TEMP_MARK}${randomUUID()}`)
-    await fs.mkdir(dir, { recursive: true })
-    const handle = await fs.open(temp, 'wx')
+    let handle: FileHandle
+    try {
+      handle = await fs.open(temp, 'wx')
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOENT') throw mapError(error, target)
+      // First write into this directory: create it (and its parents) once, then retry.
+      await fs.mkdir(dir, { recursive: true })
+      handle = await fs.open(temp, 'wx')
+    }
     try {
       await handle.writeFile(bytes)
       if (this.fsync) await handle.sync()
+      return { temp, stats: await handle.stat() }
     } catch (error) {
-      await handle.close()
       await fs.rm(temp, { force: true })
       throw mapError(error, target)
+    } finally {
+      await handle.close()
     }
-    await handle.close()
-    return temp
   }
 
   private async withLock<T>(target: string, path: string, body: () => Promise<T>): Promise<T> {
     const lock = target + LOCK_SUFFIX
-    const token = await this.writeTemp(target, new Uint8Array(0))
+    const { temp: token } = await this.writeTemp(target, new Uint8Array(0))
     try {
       for (let attempt = 0; ; attempt++) {
         try {

@@ -1,0 +1,142 @@
+/**
+ * The replay reducer: folds checkpoint rows and commits, oldest first, into table state
+ * (PROTOCOL.md "Action Reconciliation").
+ *
+ * - protocol and metaData: the latest wins;
+ * - txn: the latest per appId; domainMetadata: the latest per domain, `removed` deletes it;
+ * - add / remove: keyed by (canonical path, DV uniqueId); an add makes the key live and
+ *   clears its tombstone, a remove makes it a tombstone. Dedup happens here, before any
+ *   scan predicate sees a file, so skipping can never resurrect an older add.
+ *
+ * Pure: no I/O. The loader feeds it what it read, in order.
+ */
+import { CorruptLogError } from '../errors.js'
+import type {
+  Action,
+  DomainMetadata,
+  Metadata,
+  Protocol,
+  Remove,
+  Txn,
+} from '../protocol/actions.js'
+import { FileSet, fileKey } from './file-set.js'
+
+export interface ReplayState {
+  readonly protocol: Protocol | undefined
+  readonly metadata: Metadata | undefined
+  readonly files: FileSet
+  /** Removed files by key; includes expired ones (filter by `deletionTimestamp`). */
+  readonly tombstones: Map<string, Remove>
+  readonly txns: Map<string, Txn>
+  /** Live (not removed) domains. */
+  readonly domains: Map<string, DomainMetadata>
+}
+
+/** Where the actions came from, for errors. */
+export interface Source {
+  readonly path: string
+}
+
+export class Replay {
+  protocol: Protocol | undefined
+  metadata: Metadata | undefined
+  readonly files: FileSet
+  readonly tombstones: Map<string, Remove>
+  readonly txns: Map<string, Txn>
+  readonly domains: Map<string, DomainMetadata>
+
+  /**
+   * @param canonicalPath maps an action's `path` to the key it is reconciled by (decoded,
+   *   and relative to the table root when it points inside it).
+   * @param from state to continue from (copied, never changed).
+   */
+  constructor(
+    private readonly canonicalPath: (path: string, source: Source) => string,
+    from?: ReplayState,
+  ) {
+    this.protocol = from?.protocol
+    this.metadata = from?.metadata
+    this.files = from === undefined ? new FileSet() : from.files.clone()
+    this.tombstones = new Map(from?.tombstones)
+    this.txns = new Map(from?.txns)
+    this.domains = new Map(from?.domains)
+  }
+
+  /**
+   * Applies one batch of checkpoint (or sidecar, or compaction) rows. They are already
+   * reconciled, so order inside doesn't matter; commitInfo and cdc rows are not allowed in
+   * checkpoints and are ignored.
+   */
+  applyCheckpoint(actions: readonly Action[], source: Source): void {
+    for (const action of actions) this.apply(action, source)
+  }
+
+  /** Applies the actions of one commit (or one compaction file). */
+  applyCommit(actions: readonly Action[], source: Source): void {
+    let protocols = 0
+    let metadatas = 0
+    // Removes first: a commit that replaces a file's deletion vector removes the old
+    // (path, dv) and adds the new one; different keys, so the order is only for clarity.
+    for (const action of actions) {
+      if ('remove' in action) this.apply(action, source)
+      else if ('protocol' in action) protocols++
+      else if ('metaData' in action) metadatas++
+    }
+    if (protocols > 1 || metadatas > 1) {
+      throw new CorruptLogError(
+        `a commit may hold at most one protocol and one metaData action; found ${protocols} and ${metadatas}`,
+        source,
+      )
+    }
+    for (const action of actions) if (!('remove' in action)) this.apply(action, source)
+  }
+
+  /** The reconciled state; protocol and metadata must have been seen. */
+  finish(source: Source): ReplayState & { protocol: Protocol; metadata: Metadata } {
+    if (this.protocol === undefined) {
+      throw new CorruptLogError(
+        'no protocol action in the log segment: the table is unreadable',
+        source,
+      )
+    }
+    if (this.metadata === undefined) {
+      throw new CorruptLogError(
+        'no metaData action in the log segment: the table is unreadable',
+        source,
+      )
+    }
+    return {
+      protocol: this.protocol,
+      metadata: this.metadata,
+      files: this.files,
+      tombstones: this.tombstones,
+      txns: this.txns,
+      domains: this.domains,
+    }
+  }
+
+  private apply(action: Action, source: Source): void {
+    if ('add' in action) {
+      const add = action.add
+      const key = fileKey(this.canonicalPath(add.path, source), add.deletionVector)
+      this.files.add(key, add)
+      this.tombstones.delete(key)
+    } else if ('remove' in action) {
+      const remove = action.remove
+      const key = fileKey(this.canonicalPath(remove.path, source), remove.deletionVector)
+      this.files.remove(key)
+      this.tombstones.set(key, remove)
+    } else if ('metaData' in action) {
+      this.metadata = action.metaData
+    } else if ('protocol' in action) {
+      this.protocol = action.protocol
+    } else if ('txn' in action) {
+      this.txns.set(action.txn.appId, action.txn)
+    } else if ('domainMetadata' in action) {
+      const domain = action.domainMetadata
+      if (domain.removed) this.domains.delete(domain.domain)
+      else this.domains.set(domain.domain, domain)
+    }
+    // commitInfo, cdc, sidecar and checkpointMetadata do not change table state.
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * deltalake-ts: a Delta Lake transaction-log storage engine.
+ *
+ * Named re-exports only; no logic lives here.
+ */
+export * from './errors.js'
+export { DeltaTable, type OpenOptions } from './table/delta-table.js'
+
+// Storage
+export type {
+  ByteRange,
+  DeleteManyResult,
+  GetOptions,
+  GetResult,
+  ListOptions,
+  ObjectMeta,
+  ObjectStore,
+  PutMode,
+  PutOptions,
+  PutResult,
+  Signalled,
+  StoreCapabilities,
+} from './storage/object-store.js'
+export { MemoryStore } from './storage/memory.js'
+export { LocalStore, type LocalStoreOptions } from './storage/local.js'
+export { PrefixStore } from './storage/prefix.js'
+export { CountingStore, type StoreCounts } from './storage/counting.js'
+export {
+  FaultyStore,
+  InjectedFaultError,
+  isInjectedFault,
+  type FaultAction,
+  type FaultRule,
+  type StoreOp,
+} from './storage/fault.js'
+export {
+  openStore,
+  parseLocation,
+  type ParsedLocation,
+  type StorageOptions,
+} from './storage/url.js'
+export type { S3StoreOptions } from './storage/s3.js'
+export type { AzureStoreOptions } from './storage/azure.js'
+
+// Log and snapshots
+export { LogStore, commitKey, type CommitOutcome } from './log/log-store.js'
+export {
+  buildLogSegment,
+  type CheckpointGroup,
+  type LogEntry,
+  type LogSegment,
+} from './log/log-segment.js'
+export { readCheckpoint } from './log/checkpoint-reader.js'
+export { Snapshot } from './snapshot/snapshot.js'
+export { loadSnapshot, findSegment, type SnapshotOptions } from './snapshot/load.js'
+export { loadTableMetadata, type TableMetadata } from './snapshot/metadata.js'
+export {
+  commitTimesFor,
+  monotonize,
+  versionAtTimestamp,
+  type CommitTime,
+} from './snapshot/history.js'
+
+// The Delta model
+export * from './protocol/index.js'
+
+// Utilities engines may want
+export {
+  systemClock,
+  systemIds,
+  ManualClock,
+  seededIds,
+  type Clock,
+  type Ids,
+} from './util/clock.js'

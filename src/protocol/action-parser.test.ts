@@ -148,6 +148,29 @@ describe('parseAction', () => {
     expectCorrupt(() => parseAction({ txn: { appId: 'a', version: 1 }, commitInfo: {} }, where))
   })
 
+  it('reads a metaData without schemaString as the empty schema, as Spark does', () => {
+    const action = parseAction(
+      {
+        metaData: {
+          id: 'x',
+          format: { provider: 'parquet' },
+          partitionColumns: [],
+          configuration: {},
+        },
+      },
+      where,
+    )
+    expect(action).toEqual({
+      metaData: {
+        id: 'x',
+        format: { provider: 'parquet', options: {} },
+        schemaString: '{"type":"struct","fields":[]}',
+        partitionColumns: [],
+        configuration: {},
+      },
+    })
+  })
+
   it('rejects missing required fields and wrong types, naming file and line', () => {
     const base = { path: 'a', partitionValues: {}, size: 1, modificationTime: 1, dataChange: true }
     for (const bad of [
@@ -192,6 +215,7 @@ describe('parseAction', () => {
           metaData: {
             id: 'x',
             format: { provider: 'parquet' },
+            schemaString: 7,
             partitionColumns: [],
             configuration: {},
           },

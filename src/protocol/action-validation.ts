@@ -273,6 +273,9 @@ export function parseCdc(value: unknown, where: Where): AddCdcFile {
   return (hasNull(o, ['tags']) ? withoutNulls(o) : o) as unknown as AddCdcFile
 }
 
+/** What a metaData without a schemaString means (Spark: `StructType(Nil)`). */
+export const EMPTY_SCHEMA_STRING = '{"type":"struct","fields":[]}'
+
 export function parseMetadata(value: unknown, where: Where): Metadata {
   const o = requireObject(value, 'metaData', where)
   const id = reqString(o, 'id', 'metaData', where)
@@ -287,7 +290,10 @@ export function parseMetadata(value: unknown, where: Where): Metadata {
     rawOptions === undefined || rawOptions === null
       ? {}
       : stringMap(rawOptions, 'metaData.format.options', where)
-  const schemaString = reqString(o, 'schemaString', 'metaData', where)
+  // Required by the spec, yet real Spark-written tables (golden tables such as
+  // update-deleted-directory, corrupted-last-checkpoint) have it null or absent, and Spark,
+  // the reference implementation, reads that as the empty schema. So do we.
+  const schemaString = optString(o, 'schemaString', 'metaData', where) ?? EMPTY_SCHEMA_STRING
   const partitionColumns = o['partitionColumns']
   if (!Array.isArray(partitionColumns) || !partitionColumns.every((c) => typeof c === 'string')) {
     corrupt(

@@ -1,0 +1,411 @@
+/**
+ * Decoding checkpoint record batches into actions, column by column from the Arrow buffers
+ * (see `arrow-read.ts`): a batch's columns are each read once into plain arrays, then one
+ * object per row is assembled from them. Column arrays are read only for the action kinds
+ * present in the batch; a top-level column whose rows are all null costs nothing.
+ *
+ * Null handling follows the protocol parser for JSON commits: optional fields that are null are
+ * left out; required fields that are null are an error (`Corrupt`, turned into a
+ * CorruptLogError by the reader); a few fields take the default every implementation applies
+ * (noted where it happens).
+ */
+import type * as arrow from 'apache-arrow'
+import type {
+  Add,
+  AddAction,
+  CheckpointMetadataAction,
+  DeletionVectorDescriptor,
+  DomainMetadataAction,
+  MetadataAction,
+  ProtocolAction,
+  Remove,
+  RemoveAction,
+  SidecarAction,
+  TxnAction,
+} from '../protocol/actions.js'
+import {
+  boolColumn,
+  childOf,
+  numberColumn,
+  stringColumn,
+  stringListColumn,
+  stringMapColumn,
+  validColumn,
+} from './arrow-read.js'
+import { statsParsedToJson } from './stats-parsed.js'
+
+/** The actions a checkpoint can hold. */
+export type CheckpointAction =
+  | AddAction
+  | RemoveAction
+  | MetadataAction
+  | ProtocolAction
+  | TxnAction
+  | DomainMetadataAction
+  | SidecarAction
+  | CheckpointMetadataAction
+
+export type CheckpointActionName =
+  | 'txn'
+  | 'add'
+  | 'remove'
+  | 'metaData'
+  | 'protocol'
+  | 'domainMetadata'
+  | 'checkpointMetadata'
+  | 'sidecar'
+
+const EMPTY_SCHEMA = '{"type":"struct","fields":[]}'
+
+/** Thrown by the decoders; the reader turns it into a CorruptLogError naming the file. */
+export class Corrupt extends Error {
+  override readonly name = 'Corrupt'
+}
+
+// ---------------------------------------------------------------------------------------------
+// Column access with the null handling of each field kind
+
+type Column<T> = readonly (T | null)[] | undefined
+
+function strings(parent: arrow.Data, name: string, prefix: string): Column<string> {
+  const c = childOf(parent, name)
+  return c === undefined ? undefined : stringColumn(c, `${prefix}.${name}`)
+}
+function numbers(parent: arrow.Data, name: string, prefix: string): Column<number> {
+  const c = childOf(parent, name)
+  return c === undefined ? undefined : numberColumn(c, `${prefix}.${name}`)
+}
+function bools(parent: arrow.Data, name: string, prefix: string): Column<boolean> {
+  const c = childOf(parent, name)
+  return c === undefined ? undefined : boolColumn(c, `${prefix}.${name}`)
+}
+function maps(
+  parent: arrow.Data,
+  name: string,
+  prefix: string,
+): Column<Record<string, string | null>> {
+  const c = childOf(parent, name)
+  return c === undefined ? undefined : stringMapColumn(c, `${prefix}.${name}`)
+}
+function lists(parent: arrow.Data, name: string, prefix: string): Column<string[]> {
+  const c = childOf(parent, name)
+  return c === undefined ? undefined : stringListColumn(c, `${prefix}.${name}`)
+}
+
+function required<T>(column: Column<T>, i: number, what: string, row: number): T {
+  const v = column?.[i]
+  if (v === null || v === undefined) throw new Corrupt(`${what} is missing in row ${row}`)
+  return v
+}
+
+/** `Record<string, string>` from a map whose values may be null (null values are dropped). */
+function nonNullValues(map: Record<string, string | null>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const key in map) {
+    const v = map[key]
+    if (v !== null && v !== undefined) {
+      if (key === '__proto__')
+        Object.defineProperty(out, key, {
+          value: v,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        })
+      else out[key] = v
+    }
+  }
+  return out
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+
+/** Deletion vector descriptors of a `deletionVector` struct column. */
+function deletionVectors(
+  parent: arrow.Data,
+  prefix: string,
+  rowBase: number,
+): (i: number) => DeletionVectorDescriptor | undefined {
+  const dv = childOf(parent, 'deletionVector')
+  if (dv === undefined || dv.nullCount === dv.length) return () => undefined
+  const p = `${prefix}.deletionVector`
+  const valid = validColumn(dv)
+  const storageType = strings(dv, 'storageType', p)
+  const pathOrInlineDv = strings(dv, 'pathOrInlineDv', p)
+  const offset = numbers(dv, 'offset', p)
+  const sizeInBytes = numbers(dv, 'sizeInBytes', p)
+  const cardinality = numbers(dv, 'cardinality', p)
+  const maxRowIndex = numbers(dv, 'maxRowIndex', p)
+  return (i) => {
+    if (!valid[i]) return undefined
+    const row = rowBase + i
+    const type = required(storageType, i, `${p}.storageType`, row)
+    if (type !== 'u' && type !== 'i' && type !== 'p')
+      throw new Corrupt(`${p}.storageType is "${type}" in row ${row}`)
+    const out: Mutable<DeletionVectorDescriptor> = {
+      storageType: type,
+      pathOrInlineDv: required(pathOrInlineDv, i, `${p}.pathOrInlineDv`, row),
+      sizeInBytes: required(sizeInBytes, i, `${p}.sizeInBytes`, row),
+      cardinality: required(cardinality, i, `${p}.cardinality`, row),
+    }
+    const o = offset?.[i]
+    if (o !== null && o !== undefined) out.offset = o
+    const m = maxRowIndex?.[i]
+    if (m !== null && m !== undefined) out.maxRowIndex = m
+    return out
+  }
+}
+
+type Slots = (CheckpointAction | undefined)[]
+
+function place(slots: Slots, i: number, action: CheckpointAction, rowBase: number): void {
+  if (slots[i] !== undefined) throw new Corrupt(`row ${rowBase + i} holds more than one action`)
+  slots[i] = action
+}
+
+function decodeAdds(data: arrow.Data, slots: Slots, rowBase: number): void {
+  const valid = validColumn(data)
+  const path = strings(data, 'path', 'add')
+  const partitionValues = maps(data, 'partitionValues', 'add')
+  const size = numbers(data, 'size', 'add')
+  const modificationTime = numbers(data, 'modificationTime', 'add')
+  const dataChange = bools(data, 'dataChange', 'add')
+  const parsed = childOf(data, 'stats_parsed')
+  const stats =
+    childOf(data, 'stats') !== undefined
+      ? strings(data, 'stats', 'add')
+      : parsed === undefined
+        ? undefined
+        : statsParsedToJson(parsed)
+  const tags = maps(data, 'tags', 'add')
+  const dv = deletionVectors(data, 'add', rowBase)
+  const baseRowId = numbers(data, 'baseRowId', 'add')
+  const defaultRowCommitVersion = numbers(data, 'defaultRowCommitVersion', 'add')
+  const clusteringProvider = strings(data, 'clusteringProvider', 'add')
+  for (let i = 0; i < data.length; i++) {
+    if (!valid[i]) continue
+    const row = rowBase + i
+    const add: Mutable<Add> = {
+      path: required(path, i, 'add.path', row),
+      // A null map would break every consumer; an unpartitioned table's empty map is the same.
+      partitionValues: partitionValues?.[i] ?? {},
+      size: required(size, i, 'add.size', row),
+      modificationTime: required(modificationTime, i, 'add.modificationTime', row),
+      // Checkpoint adds never change data; some writers leave the flag null.
+      dataChange: dataChange?.[i] ?? false,
+    }
+    const s = stats?.[i]
+    if (s !== null && s !== undefined) add.stats = s
+    const t = tags?.[i]
+    if (t !== null && t !== undefined) add.tags = t
+    const d = dv(i)
+    if (d !== undefined) add.deletionVector = d
+    const b = baseRowId?.[i]
+    if (b !== null && b !== undefined) add.baseRowId = b
+    const v = defaultRowCommitVersion?.[i]
+    if (v !== null && v !== undefined) add.defaultRowCommitVersion = v
+    const c = clusteringProvider?.[i]
+    if (c !== null && c !== undefined) add.clusteringProvider = c
+    place(slots, i, { add }, rowBase)
+  }
+}
+
+function decodeRemoves(data: arrow.Data, slots: Slots, rowBase: number): void {
+  const valid = validColumn(data)
+  const path = strings(data, 'path', 'remove')
+  const deletionTimestamp = numbers(data, 'deletionTimestamp', 'remove')
+  const dataChange = bools(data, 'dataChange', 'remove')
+  const extended = bools(data, 'extendedFileMetadata', 'remove')
+  const partitionValues = maps(data, 'partitionValues', 'remove')
+  const size = numbers(data, 'size', 'remove')
+  const stats = strings(data, 'stats', 'remove')
+  const tags = maps(data, 'tags', 'remove')
+  const dv = deletionVectors(data, 'remove', rowBase)
+  const baseRowId = numbers(data, 'baseRowId', 'remove')
+  const defaultRowCommitVersion = numbers(data, 'defaultRowCommitVersion', 'remove')
+  for (let i = 0; i < data.length; i++) {
+    if (!valid[i]) continue
+    const remove: Mutable<Remove> = {
+      path: required(path, i, 'remove.path', rowBase + i),
+      dataChange: dataChange?.[i] ?? false,
+    }
+    const ts = deletionTimestamp?.[i]
+    if (ts !== null && ts !== undefined) remove.deletionTimestamp = ts
+    const e = extended?.[i]
+    if (e !== null && e !== undefined) remove.extendedFileMetadata = e
+    const pv = partitionValues?.[i]
+    if (pv !== null && pv !== undefined) remove.partitionValues = pv
+    const sz = size?.[i]
+    if (sz !== null && sz !== undefined) remove.size = sz
+    const st = stats?.[i]
+    if (st !== null && st !== undefined) remove.stats = st
+    const t = tags?.[i]
+    if (t !== null && t !== undefined) remove.tags = t
+    const d = dv(i)
+    if (d !== undefined) remove.deletionVector = d
+    const b = baseRowId?.[i]
+    if (b !== null && b !== undefined) remove.baseRowId = b
+    const v = defaultRowCommitVersion?.[i]
+    if (v !== null && v !== undefined) remove.defaultRowCommitVersion = v
+    // Key order as in the Remove type (deletionTimestamp after path) is not significant.
+    place(slots, i, { remove }, rowBase)
+  }
+}
+
+/** Decoders of the small actions: rows are few, so clarity over speed. */
+function decodeOthers(
+  name: CheckpointActionName,
+  data: arrow.Data,
+  slots: Slots,
+  rowBase: number,
+): void {
+  const valid = validColumn(data)
+  if (!valid.includes(true)) return
+  const at = (i: number): number => rowBase + i
+  switch (name) {
+    case 'metaData': {
+      const id = strings(data, 'id', name)
+      const mdName = strings(data, 'name', name)
+      const description = strings(data, 'description', name)
+      const format = childOf(data, 'format')
+      const formatValid = format === undefined ? undefined : validColumn(format)
+      const provider =
+        format === undefined ? undefined : strings(format, 'provider', 'metaData.format')
+      const options = format === undefined ? undefined : maps(format, 'options', 'metaData.format')
+      const schemaString = strings(data, 'schemaString', name)
+      const partitionColumns = lists(data, 'partitionColumns', name)
+      const configuration = maps(data, 'configuration', name)
+      const createdTime = numbers(data, 'createdTime', name)
+      for (let i = 0; i < data.length; i++) {
+        if (!valid[i]) continue
+        const hasFormat = formatValid?.[i] === true
+        const metaData: Mutable<MetadataAction['metaData']> = {
+          id: required(id, i, 'metaData.id', at(i)),
+          // Spark always writes a format; `parquet` is the only provider the protocol knows.
+          format: {
+            provider: (hasFormat ? provider?.[i] : null) ?? 'parquet',
+            options: nonNullValues((hasFormat ? options?.[i] : null) ?? {}),
+          },
+          // Spark's Metadata defaults schemaString to null for a table created without columns
+          // (real checkpoints of Spark 2.4/3.0 hold one); Spark reads that as the empty schema.
+          schemaString: schemaString?.[i] ?? EMPTY_SCHEMA,
+          partitionColumns: partitionColumns?.[i] ?? [],
+          configuration: nonNullValues(configuration?.[i] ?? {}),
+        }
+        const n = mdName?.[i]
+        if (n !== null && n !== undefined) metaData.name = n
+        const d = description?.[i]
+        if (d !== null && d !== undefined) metaData.description = d
+        const c = createdTime?.[i]
+        if (c !== null && c !== undefined) metaData.createdTime = c
+        place(slots, i, { metaData }, rowBase)
+      }
+      return
+    }
+    case 'protocol': {
+      const reader = numbers(data, 'minReaderVersion', name)
+      const writer = numbers(data, 'minWriterVersion', name)
+      const readerFeatures = lists(data, 'readerFeatures', name)
+      const writerFeatures = lists(data, 'writerFeatures', name)
+      for (let i = 0; i < data.length; i++) {
+        if (!valid[i]) continue
+        const protocol: Mutable<ProtocolAction['protocol']> = {
+          minReaderVersion: required(reader, i, 'protocol.minReaderVersion', at(i)),
+          minWriterVersion: required(writer, i, 'protocol.minWriterVersion', at(i)),
+        }
+        const rf = readerFeatures?.[i]
+        if (rf !== null && rf !== undefined) protocol.readerFeatures = rf
+        const wf = writerFeatures?.[i]
+        if (wf !== null && wf !== undefined) protocol.writerFeatures = wf
+        place(slots, i, { protocol }, rowBase)
+      }
+      return
+    }
+    case 'txn': {
+      const appId = strings(data, 'appId', name)
+      const version = numbers(data, 'version', name)
+      const lastUpdated = numbers(data, 'lastUpdated', name)
+      for (let i = 0; i < data.length; i++) {
+        if (!valid[i]) continue
+        const txn: Mutable<TxnAction['txn']> = {
+          appId: required(appId, i, 'txn.appId', at(i)),
+          version: required(version, i, 'txn.version', at(i)),
+        }
+        const l = lastUpdated?.[i]
+        if (l !== null && l !== undefined) txn.lastUpdated = l
+        place(slots, i, { txn }, rowBase)
+      }
+      return
+    }
+    case 'domainMetadata': {
+      const domain = strings(data, 'domain', name)
+      const configuration = strings(data, 'configuration', name)
+      const removed = bools(data, 'removed', name)
+      for (let i = 0; i < data.length; i++) {
+        if (!valid[i]) continue
+        const domainMetadata = {
+          domain: required(domain, i, 'domainMetadata.domain', at(i)),
+          configuration: required(configuration, i, 'domainMetadata.configuration', at(i)),
+          removed: removed?.[i] ?? false,
+        }
+        place(slots, i, { domainMetadata }, rowBase)
+      }
+      return
+    }
+    case 'sidecar': {
+      const path = strings(data, 'path', name)
+      const sizeInBytes = numbers(data, 'sizeInBytes', name)
+      const modificationTime = numbers(data, 'modificationTime', name)
+      const tags = maps(data, 'tags', name)
+      for (let i = 0; i < data.length; i++) {
+        if (!valid[i]) continue
+        const sidecar: Mutable<SidecarAction['sidecar']> = {
+          path: required(path, i, 'sidecar.path', at(i)),
+          sizeInBytes: required(sizeInBytes, i, 'sidecar.sizeInBytes', at(i)),
+          modificationTime: required(modificationTime, i, 'sidecar.modificationTime', at(i)),
+        }
+        const t = tags?.[i]
+        if (t !== null && t !== undefined) sidecar.tags = t
+        place(slots, i, { sidecar }, rowBase)
+      }
+      return
+    }
+    case 'checkpointMetadata': {
+      const version = numbers(data, 'version', name)
+      const tags = maps(data, 'tags', name)
+      for (let i = 0; i < data.length; i++) {
+        if (!valid[i]) continue
+        const checkpointMetadata: Mutable<CheckpointMetadataAction['checkpointMetadata']> = {
+          version: required(version, i, 'checkpointMetadata.version', at(i)),
+        }
+        const t = tags?.[i]
+        if (t !== null && t !== undefined) checkpointMetadata.tags = t
+        place(slots, i, { checkpointMetadata }, rowBase)
+      }
+      return
+    }
+    case 'add':
+    case 'remove':
+      return
+  }
+}
+
+export function decodeBatch(
+  batch: arrow.RecordBatch,
+  start: number,
+  length: number,
+  rowBase: number,
+): CheckpointAction[] {
+  const slots: Slots = new Array<CheckpointAction | undefined>(length)
+  batch.schema.fields.forEach((field, k) => {
+    const data = batch.data.children[k]!.slice(start, length)
+    // A column whose every row is null (e.g. `remove` in a batch of adds) costs nothing.
+    if (data.nullCount === data.length) return
+    const name = field.name as CheckpointActionName
+    if (name === 'add') decodeAdds(data, slots, rowBase)
+    else if (name === 'remove') decodeRemoves(data, slots, rowBase)
+    else decodeOthers(name, data, slots, rowBase)
+  })
+  const out: CheckpointAction[] = []
+  for (const action of slots) if (action !== undefined) out.push(action)
+  return out
+}

@@ -5,7 +5,9 @@
  * - Servers started by `scripts/servers.sh start` (as `.ci/run` does) are found through
  *   `.tmp/servers.env` or the `DELTA_TEST_*` variables.
  * - Otherwise Azurite (an npm dev dependency, always present) is started here for the run,
- *   and Ceph radosgw too when its Debian packages are installed.
+ *   and Ceph radosgw too when its Debian packages are installed (~15 s) — but only for a
+ *   full run (`npm test` sets DELTA_TEST_START_SERVERS=1); a targeted `vitest run src/x`
+ *   uses what is running and skips the rest with a message.
  * - In CI (`CI=true`) nothing is optional: a missing server or corpus fails the run.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
@@ -41,13 +43,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
     missing.s3 = `S3 server ${s3.endpoint} is not answering`
     s3 = undefined
   }
-  if (!ci && azure === undefined) {
+  const mayStart = process.env.DELTA_TEST_START_SERVERS === '1'
+  if (!ci && mayStart && azure === undefined) {
     const started = await startAzurite()
     azure = started.server
     stops.push(started.stop)
     delete missing.azure
   }
-  if (!ci && s3 === undefined) {
+  if (!ci && mayStart && s3 === undefined) {
     const started = startCeph()
     if (started === undefined) {
       missing.s3 ??=
@@ -58,7 +61,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       delete missing.s3
     }
   }
-  if (azure === undefined) missing.azure ??= 'no Azure server (run scripts/servers.sh start azure)'
+  if (s3 === undefined) missing.s3 ??= 'no S3 server running (scripts/servers.sh start, or run the full npm test)'
+  if (azure === undefined) missing.azure ??= 'no Azure server running (scripts/servers.sh start, or run the full npm test)'
 
   const corpusDir = path.resolve(
     process.env.DELTA_CORPUS ?? path.join(repoRoot, '../shared/corpus'),

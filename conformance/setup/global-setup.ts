@@ -61,8 +61,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
       delete missing.s3
     }
   }
-  if (s3 === undefined) missing.s3 ??= 'no S3 server running (scripts/servers.sh start, or run the full npm test)'
-  if (azure === undefined) missing.azure ??= 'no Azure server running (scripts/servers.sh start, or run the full npm test)'
+  if (s3 === undefined)
+    missing.s3 ??= 'no S3 server running (scripts/servers.sh start, or run the full npm test)'
+  if (azure === undefined)
+    missing.azure ??= 'no Azure server running (scripts/servers.sh start, or run the full npm test)'
 
   const corpusDir = path.resolve(
     process.env.DELTA_CORPUS ?? path.join(repoRoot, '../shared/corpus'),

@@ -52,9 +52,7 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const full = path.join(dir, name)
     if (statSync(full).isDirectory()) return sourceFiles(full)
-    return name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.d.ts')
-      ? [full]
-      : []
+    return name.endsWith('.ts') && !/\.(test|test-util|d)\.ts$/.test(name) ? [full] : []
   })
 }
 

@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest'
+import {
+  addAction,
+  LogTable,
+  metadataAction,
+  removeAction,
+} from '../../conformance/support/log-table.js'
+import { StreamChangeUnsupportedError } from '../errors.js'
+import { collect } from '../util/async.js'
+import { DeltaSource, type MicroBatch, type SourceOffset } from './source.js'
+
+const paths = (batch: MicroBatch): string[] => batch.files.map((f) => f.add.path)
+
+async function tableWithFiles(): Promise<LogTable> {
+  const t = await LogTable.create()
+  // Initial snapshot at version 2: three files, modification times out of path order.
+  await t.commit(1, [
+    addAction('c', { modificationTime: 3 }),
+    addAction('a', { modificationTime: 5 }),
+  ])
+  await t.commit(2, [addAction('b', { modificationTime: 3 })])
+  return t
+}
+
+describe('DeltaSource', () => {
+  it('starts with the snapshot ordered by modification time then path, then new commits', async () => {
+    const t = await tableWithFiles()
+    const source = await DeltaSource.open(t.log)
+    const first = await source.nextBatch()
+    expect(paths(first!)).toEqual(['b', 'c', 'a'])
+    expect(first!.files.every((f) => f.isInitialSnapshot && f.version === 2)).toBe(true)
+    expect(await source.nextBatch()).toBeUndefined()
+    await t.commit(3, [addAction('d'), addAction('e')])
+    const next = await source.nextBatch()
+    expect(paths(next!)).toEqual(['d', 'e'])
+    expect(next!.end).toEqual({
+      tableId: 'table-1',
+      version: 4,
+      index: -1,
+      isInitialSnapshot: false,
+    })
+  })
+
+  it('admits at most maxFilesPerTrigger files and resumes exactly from a stored offset', async () => {
+    const t = await tableWithFiles()
+    const source = await DeltaSource.open(t.log, { maxFilesPerTrigger: 2 })
+    await t.commit(3, [addAction('d'), addAction('e'), addAction('f')])
+    const b1 = await source.nextBatch()
+    const b2 = await source.nextBatch()
+    expect(paths(b1!)).toEqual(['b', 'c'])
+    expect(paths(b2!)).toEqual(['a', 'd'])
+    // Restart from b2's stored (JSON round-tripped) end offset.
+    const stored = JSON.parse(JSON.stringify(b2!.end)) as SourceOffset
+    const resumed = await DeltaSource.open(t.log, { maxFilesPerTrigger: 2 }, stored)
+    const rest = await collect(resumed.batches())
+    expect(rest.flatMap(paths)).toEqual(['e', 'f'])
+    // And the original continues the same way.
+    expect((await collect(source.batches())).flatMap(paths)).toEqual(['e', 'f'])
+  })
+
+  it('treats maxBytesPerTrigger as soft: at least one file per batch', async () => {
+    const t = await LogTable.create()
+    await t.commit(1, [
+      addAction('big', { size: 500 }),
+      addAction('s1', { size: 10 }),
+      addAction('s2', { size: 10 }),
+    ])
+    const source = await DeltaSource.open(t.log, { startingVersion: 1, maxBytesPerTrigger: 100 })
+    expect((await collect(source.batches())).map(paths)).toEqual([['big'], ['s1', 's2']])
+  })
+
+  it('startingVersion reads changes from that commit; latest only new ones', async () => {
+    const t = await tableWithFiles()
+    const fromTwo = await DeltaSource.open(t.log, { startingVersion: 2 })
+    expect((await collect(fromTwo.batches())).flatMap(paths)).toEqual(['b'])
+    const latest = await DeltaSource.open(t.log, { startingVersion: 'latest' })
+    expect(await latest.nextBatch()).toBeUndefined()
+    await t.commit(3, [addAction('new')])
+    expect(paths((await latest.nextBatch())!)).toEqual(['new'])
+  })
+
+  it('startingTimestamp starts at the first commit at or after the time', async () => {
+    const t = await LogTable.create()
+    await t.commit(1, [addAction('a')], 10_000)
+    await t.commit(2, [addAction('b')], 20_000)
+    const source = await DeltaSource.open(t.log, { startingTimestamp: 15_000 })
+    expect((await collect(source.batches())).flatMap(paths)).toEqual(['b'])
+  })
+
+  it('stops on a commit that deletes data, naming the version', async () => {
+    const t = await tableWithFiles()
+    await t.commit(3, [removeAction('a')])
+    const source = await DeltaSource.open(t.log, { startingVersion: 3 })
+    const error = await source.nextBatch().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StreamChangeUnsupportedError)
+    expect(error).toMatchObject({ code: 'STREAM_CHANGE_UNSUPPORTED', version: 3 })
+  })
+
+  it('ignoreDeletes lets pure deletes through but not updates; skipChangeCommits skips both', async () => {
+    const t = await tableWithFiles()
+    await t.commit(3, [removeAction('a')])
+    await t.commit(4, [removeAction('b'), addAction('b2')])
+    await t.commit(5, [addAction('g')])
+    const ignoring = await DeltaSource.open(t.log, { startingVersion: 3, ignoreDeletes: true })
+    await expect(collect(ignoring.batches())).rejects.toMatchObject({ version: 4 })
+    const skipping = await DeltaSource.open(t.log, { startingVersion: 3, skipChangeCommits: true })
+    expect((await collect(skipping.batches())).flatMap(paths)).toEqual(['g'])
+  })
+
+  it('never re-emits files rearranged with dataChange=false', async () => {
+    const t = await tableWithFiles()
+    await t.commit(3, [
+      removeAction('a', { dataChange: false }),
+      removeAction('b', { dataChange: false }),
+      addAction('ab', { dataChange: false }),
+    ])
+    await t.commit(4, [addAction('h')])
+    const source = await DeltaSource.open(t.log, { startingVersion: 3 })
+    expect((await collect(source.batches())).flatMap(paths)).toEqual(['h'])
+  })
+
+  it('lets additive schema changes through and stops on others', async () => {
+    const t = await tableWithFiles()
+    const wider = JSON.stringify({
+      type: 'struct',
+      fields: [
+        { name: 'id', type: 'long', nullable: true, metadata: {} },
+        { name: 'part', type: 'string', nullable: true, metadata: {} },
+        { name: 'extra', type: 'string', nullable: true, metadata: {} },
+      ],
+    })
+    await t.commit(3, [metadataAction({}, { schemaString: wider })])
+    await t.commit(4, [addAction('x')])
+    const source = await DeltaSource.open(t.log, { startingVersion: 3 })
+    const batches = await collect(source.batches())
+    expect(batches.flatMap(paths)).toEqual(['x'])
+    expect(source.currentSchema.fields.map((f) => f.name)).toEqual(['id', 'part', 'extra'])
+    const narrower = JSON.stringify({
+      type: 'struct',
+      fields: [{ name: 'id', type: 'long', nullable: true, metadata: {} }],
+    })
+    await t.commit(5, [metadataAction({}, { schemaString: narrower })])
+    await expect(source.nextBatch()).rejects.toMatchObject({
+      code: 'STREAM_CHANGE_UNSUPPORTED',
+      version: 5,
+    })
+  })
+
+  it('moves the offset past commits with nothing to emit, so a restart does not re-read them', async () => {
+    const t = await tableWithFiles()
+    await t.commit(3, [metadataAction({ 'delta.appendOnly': 'false' })])
+    const source = await DeltaSource.open(t.log, { startingVersion: 3 })
+    const batch = await source.nextBatch()
+    expect(batch).toMatchObject({ files: [], end: { version: 4, index: -1 } })
+    expect(await source.nextBatch()).toBeUndefined()
+  })
+})

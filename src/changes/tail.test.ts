@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest'
+import { addAction, LogTable } from '../../conformance/support/log-table.js'
+import { AbortedError, VersionNotFoundError } from '../errors.js'
+import { LogStore } from '../log/log-store.js'
+import { MemoryStore } from '../storage/memory.js'
+import { collect } from '../util/async.js'
+import { ManualClock } from '../util/clock.js'
+import { tail } from './tail.js'
+
+describe('tail', () => {
+  it('yields every commit from a version, in order, with monotonized times', async () => {
+    const t = await LogTable.create()
+    await t.commit(1, [addAction('a')], 5_000)
+    await t.commit(2, [addAction('b')], 4_000) // clock skew: older than version 1
+    const records = await collect(tail(t.log, 0))
+    expect(records.map((r) => r.version)).toEqual([0, 1, 2])
+    expect(records.map((r) => r.timestamp)).toEqual([2_000, 5_000, 5_001])
+    expect(records[1]!.actions).toEqual([addAction('a')])
+  })
+
+  it('uses in-commit timestamps when commits carry them', async () => {
+    const t = await LogTable.create()
+    await t.commit(1, [{ commitInfo: { inCommitTimestamp: 77 } }, addAction('a')], 9_000)
+    const [record] = await collect(tail(t.log, 1))
+    expect(record!.timestamp).toBe(77)
+  })
+
+  it('stops at endVersion and yields nothing when starting at the next version', async () => {
+    const t = await LogTable.create()
+    await t.commit(1, [addAction('a')])
+    await t.commit(2, [addAction('b')])
+    expect((await collect(tail(t.log, 0, { endVersion: 1 }))).map((r) => r.version)).toEqual([0, 1])
+    expect(await collect(tail(t.log, 3))).toEqual([])
+  })
+
+  it('a cleaned-up or future start version is VersionNotFoundError with the range', async () => {
+    const t = await LogTable.create()
+    await t.commit(1, [addAction('a')])
+    await t.commit(2, [addAction('b')])
+    await t.memory.delete('_delta_log/00000000000000000000.json')
+    await expect(collect(tail(t.log, 0))).rejects.toMatchObject({
+      code: 'VERSION_NOT_FOUND',
+      earliest: 1,
+      latest: 2,
+    })
+    await expect(collect(tail(t.log, 5))).rejects.toBeInstanceOf(VersionNotFoundError)
+  })
+
+  it('follows new commits, listing only from the next version, until aborted', async () => {
+    const t = await LogTable.create()
+    const clock = new ManualClock()
+    const controller = new AbortController()
+    let polls = 0
+    // Each sleep of the follower "lets time pass": a new commit lands on the first two.
+    clock.sleep = async (ms: number) => {
+      clock.advance(ms)
+      polls++
+      if (polls <= 2) await t.commit(polls, [addAction(`f${polls}`)])
+      if (polls === 4) controller.abort()
+    }
+    const seen: number[] = []
+    t.store.reset()
+    const error = await (async () => {
+      for await (const record of tail(t.log, 0, {
+        follow: true,
+        pollIntervalMs: 100,
+        clock,
+        signal: controller.signal,
+      })) {
+        seen.push(record.version)
+      }
+    })().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(AbortedError)
+    expect(seen).toEqual([0, 1, 2])
+    const io = t.store.reset()
+    // Every commit file was read exactly once.
+    expect(io.gets.filter((k) => k.endsWith('.json')).sort()).toEqual(
+      [0, 1, 2].map((v) => `_delta_log/${String(v).padStart(20, '0')}.json`),
+    )
+  })
+
+  it('backs off while idle, up to the maximum interval', async () => {
+    const clock = new ManualClock()
+    const waits: number[] = []
+    const controller = new AbortController()
+    clock.sleep = async (ms: number) => {
+      waits.push(ms)
+      if (waits.length === 5) controller.abort()
+    }
+    const log = new LogStore(new MemoryStore())
+    await collect(
+      tail(log, 0, {
+        follow: true,
+        pollIntervalMs: 10,
+        maxPollIntervalMs: 50,
+        clock,
+        signal: controller.signal,
+      }),
+    ).catch(() => undefined)
+    expect(waits).toEqual([10, 20, 40, 50, 50])
+  })
+})

@@ -1,0 +1,158 @@
+/**
+ * Change tails: the commits of a table from a version on, strictly in order and gap-free,
+ * optionally following the table as it grows.
+ *
+ * Following lists `_delta_log/` from the next expected version only (no re-reads), reads the
+ * new commits, and when there are none sleeps with backoff (from `pollIntervalMs`, doubling
+ * up to `maxPollIntervalMs`, back to the start as soon as a commit arrives). An abort stops
+ * the tail between commits; it never yields a partial commit.
+ */
+import {
+  AbortedError,
+  CorruptLogError,
+  InvalidArgumentError,
+  VersionNotFoundError,
+} from '../errors.js'
+import type { LogEntry } from '../log/log-segment.js'
+import type { LogStore } from '../log/log-store.js'
+import type { Action, CommitInfo } from '../protocol/actions.js'
+import type { Signalled } from '../storage/object-store.js'
+import { systemClock, type Clock } from '../util/clock.js'
+
+export interface CommitRecord {
+  readonly version: number
+  /**
+   * Commit time, epoch ms: the in-commit timestamp when the commit carries one, else the
+   * commit file's modification time, monotonized against the previous commit of the tail.
+   */
+  readonly timestamp: number
+  readonly actions: readonly Action[]
+  readonly commitInfo: CommitInfo | undefined
+}
+
+export interface TailOptions extends Signalled {
+  /** Keep waiting for new commits (until aborted). Default false: stop at the latest. */
+  readonly follow?: boolean
+  /** First wait between polls when following. Default 1000 ms. */
+  readonly pollIntervalMs?: number
+  /** Longest wait between polls while idle. Default 10 × pollIntervalMs. */
+  readonly maxPollIntervalMs?: number
+  /** Stop after this version (inclusive). */
+  readonly endVersion?: number
+  readonly clock?: Clock
+}
+
+/**
+ * Yields the commits from `fromVersion` on. Throws `VersionNotFoundError` (with the earliest
+ * available version) when `fromVersion` was already cleaned up or lies beyond the next
+ * version to be committed.
+ */
+export async function* tail(
+  log: LogStore,
+  fromVersion: number,
+  options: TailOptions = {},
+): AsyncGenerator<CommitRecord, void, undefined> {
+  if (!Number.isSafeInteger(fromVersion) || fromVersion < 0) {
+    throw new InvalidArgumentError(`fromVersion must be a non-negative integer, got ${fromVersion}`)
+  }
+  const clock = options.clock ?? systemClock
+  const signal = options.signal
+  const interval = options.pollIntervalMs ?? 1000
+  const maxInterval = options.maxPollIntervalMs ?? interval * 10
+  let next = fromVersion
+  let previousTimestamp = -Infinity
+  let wait = interval
+  let first = true
+  for (;;) {
+    if (signal?.aborted) throw new AbortedError(signal.reason)
+    if (options.endVersion !== undefined && next > options.endVersion) return
+    const listed = await log.listAll({ fromVersion: next, signal })
+    const commits = listed
+      .filter((e) => e.file.kind === 'commit')
+      .sort((a, b) => versionOf(a) - versionOf(b))
+    if (first) {
+      await checkStart(log, fromVersion, commits, signal)
+      first = false
+    }
+    let advanced = false
+    for (const entry of commits) {
+      const version = versionOf(entry)
+      if (version < next) continue
+      if (version > next) {
+        throw new CorruptLogError(
+          `commit ${next} is missing: the log jumps from ${next - 1} to ${version}`,
+          {
+            path: log.urlOf('_delta_log/'),
+          },
+        )
+      }
+      if (options.endVersion !== undefined && version > options.endVersion) return
+      const actions = await log.readJsonFile(entry.key, { signal })
+      const commitInfo = commitInfoOf(actions)
+      const ict = commitInfo?.inCommitTimestamp
+      const timestamp =
+        typeof ict === 'number'
+          ? ict
+          : entry.lastModified <= previousTimestamp
+            ? previousTimestamp + 1
+            : entry.lastModified
+      previousTimestamp = timestamp
+      next = version + 1
+      advanced = true
+      yield { version, timestamp, actions, commitInfo }
+    }
+    if (advanced) {
+      wait = interval
+      continue
+    }
+    if (!options.follow) return
+    await clock.sleep(wait, signal).catch((error: unknown) => {
+      throw new AbortedError(error)
+    })
+    wait = Math.min(maxInterval, wait * 2)
+  }
+}
+
+/**
+ * `fromVersion` must still be in the log (or be the next version to be written, for a
+ * follower starting at the head).
+ */
+async function checkStart(
+  log: LogStore,
+  fromVersion: number,
+  commits: readonly LogEntry[],
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const firstListed = commits[0]
+  if (firstListed !== undefined && versionOf(firstListed) === fromVersion) return
+  // Nothing at fromVersion: either it was cleaned up, or it is not written yet.
+  const all = await log.listAll({ signal })
+  const versions = all.filter((e) => e.file.kind === 'commit').map(versionOf)
+  const latest = versions.length === 0 ? -1 : Math.max(...versions)
+  // A tail reads commit files one by one: any commit still present can be read.
+  const earliest = versions.length === 0 ? undefined : Math.min(...versions)
+  if (fromVersion === latest + 1) return
+  if (fromVersion > latest) {
+    throw new VersionNotFoundError(
+      fromVersion,
+      earliest,
+      latest,
+      `version ${fromVersion} is beyond the next version to be committed (${latest + 1})`,
+    )
+  }
+  throw new VersionNotFoundError(
+    fromVersion,
+    earliest,
+    latest,
+    `commit ${fromVersion} is no longer in the log (cleaned up); the earliest commit available is ${earliest ?? 'none'}`,
+  )
+}
+
+function versionOf(entry: LogEntry): number {
+  return entry.file.kind === 'commit' ? entry.file.version : -1
+}
+
+function commitInfoOf(actions: readonly Action[]): CommitInfo | undefined {
+  for (const action of actions) if ('commitInfo' in action) return action.commitInfo
+  return undefined
+}

@@ -306,7 +306,7 @@ export class DeltaSource {
       if (!(this.options.ignoreDeletes && !dataAdded)) {
         throw new StreamChangeUnsupportedError(
           commit.version,
-          `${dataAdded ? 'updates' : 'deletes'} existing data (operation ${String(commit.commitInfo?.operation ?? 'unknown')}), which an append-only stream cannot represent`,
+          `${dataAdded ? 'updates' : 'deletes'} existing data (operation ${commit.commitInfo?.operation ?? 'unknown'}), which an append-only stream cannot represent`,
           dataAdded
             ? 'Set skipChangeCommits to skip such commits, or read the change data feed instead.'
             : 'Set ignoreDeletes (to let deletes through) or skipChangeCommits, or read the change data feed instead.',

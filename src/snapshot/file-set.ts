@@ -141,13 +141,14 @@ export class FileSet {
   }
 
   private intern(values: PartitionValues): PartitionValues {
-    let any = false
-    for (const _ in values) {
-      any = true
-      break
+    // An identity string cheaper than JSON.stringify: each name and value prefixed by its
+    // length, so no content can be mistaken for a separator (a NULL value has no length).
+    let id = ''
+    for (const name in values) {
+      const value = values[name]
+      id += `${name.length}:${name}${value === null || value === undefined ? '!' : `${value.length}:${value}`}`
     }
-    if (!any) return EMPTY_PARTITION
-    const id = JSON.stringify(values)
+    if (id === '') return EMPTY_PARTITION
     let shared = this.interned.get(id)
     if (shared === undefined) {
       shared = Object.freeze({ ...values })

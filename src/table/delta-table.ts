@@ -5,6 +5,10 @@
  */
 import { TableNotFoundError } from '../errors.js'
 import { LogStore } from '../log/log-store.js'
+import { writeCheckpoint, type CheckpointResult } from '../maintenance/checkpoint.js'
+import { defaultPostCommitHooks, type MaintenanceWarning } from '../maintenance/checkpoint-hook.js'
+import { cleanupExpiredLogs } from '../maintenance/log-cleanup.js'
+import { Transaction, type TransactionOptions } from '../transaction/transaction.js'
 import { loadSnapshot, type SnapshotOptions } from '../snapshot/load.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
 import type { ObjectStore, Signalled } from '../storage/object-store.js'
@@ -12,6 +16,11 @@ import { openStore, type StorageOptions } from '../storage/url.js'
 import { systemClock, systemIds, type Clock, type Ids } from '../util/clock.js'
 
 export interface OpenOptions extends Signalled {
+  /**
+   * Called with problems of post-commit work (checkpoints, checksums, log cleanup) that do
+   * not fail the commit itself. Default: ignore.
+   */
+  readonly onWarning?: (warning: MaintenanceWarning) => void
   /** Backend options (credentials, endpoints) for the location's scheme. */
   readonly storage?: StorageOptions
   /** Use this store (already scoped to the table root) instead of resolving the location. */
@@ -25,11 +34,13 @@ export class DeltaTable {
   readonly log: LogStore
   readonly clock: Clock
   readonly ids: Ids
+  private readonly onWarning: (warning: MaintenanceWarning) => void
 
   private constructor(store: ObjectStore, options: OpenOptions) {
     this.log = new LogStore(store)
     this.clock = options.clock ?? systemClock
     this.ids = options.ids ?? systemIds
+    this.onWarning = options.onWarning ?? (() => undefined)
   }
 
   /**
@@ -60,5 +71,43 @@ export class DeltaTable {
   /** The latest snapshot, or the one at `version` / `timestamp`. */
   snapshot(options: SnapshotOptions = {}): Promise<Snapshot> {
     return loadSnapshot(this.log, { clock: this.clock, ...options })
+  }
+
+  /**
+   * A transaction on the latest snapshot (or the one given), with this table's clock, ids and
+   * post-commit hooks (a `.crc` per commit, a checkpoint every `delta.checkpointInterval`
+   * commits, then expired-log cleanup). For engines that build commits themselves.
+   */
+  async startTransaction(
+    options: Omit<TransactionOptions, 'clock' | 'ids'> & { readonly snapshot?: Snapshot },
+  ): Promise<Transaction> {
+    const snapshot = options.snapshot ?? (await this.snapshot())
+    return this.withHooks(
+      Transaction.on(snapshot, { ...options, clock: this.clock, ids: this.ids }),
+    )
+  }
+
+  /** Attaches this table's post-commit hooks to a transaction. */
+  withHooks(transaction: Transaction): Transaction {
+    transaction.postCommitHooks.push(...defaultPostCommitHooks({ onWarning: this.onWarning }))
+    return transaction
+  }
+
+  /** Writes a checkpoint of the latest version now (kind chosen from the table's properties). */
+  async checkpoint(options: Signalled = {}): Promise<CheckpointResult> {
+    return writeCheckpoint(await this.snapshot(options), {
+      ids: this.ids,
+      now: this.clock.now(),
+      ...options,
+    })
+  }
+
+  /** Removes log files older than `delta.logRetentionDuration` that no version needs (dry run by default). */
+  async cleanupLogs(options: Signalled & { dryRun?: boolean } = {}) {
+    return cleanupExpiredLogs(await this.snapshot(options), {
+      now: this.clock.now(),
+      dryRun: options.dryRun ?? true,
+      ...options,
+    })
   }
 }

@@ -57,29 +57,29 @@ export function parseStats(text: string, where?: Where): FileStats {
     return fail(`not JSON (${error instanceof Error ? error.message : String(error)})`)
   }
   if (!isTree(value)) return fail('stats must be a JSON object')
+  // Hot path (one call per file when skipping over millions): checks inline, one result
+  // object, no temporary arrays or spreads.
   const { numRecords, minValues, maxValues, nullCount, tightBounds } = value
-  if (numRecords !== undefined && numRecords !== null) {
-    if (typeof numRecords !== 'number' || !Number.isInteger(numRecords) || numRecords < 0) {
+  const result: { -readonly [K in keyof FileStats]: FileStats[K] } = {
+    tightBounds: typeof tightBounds === 'boolean' ? tightBounds : true,
+  }
+  if (typeof numRecords === 'number') {
+    if (!Number.isInteger(numRecords) || numRecords < 0)
       fail('numRecords must be a non-negative integer')
-    }
+    result.numRecords = numRecords
+  } else if (numRecords !== undefined && numRecords !== null) {
+    fail('numRecords must be a non-negative integer')
   }
-  for (const [name, tree] of [
-    ['minValues', minValues],
-    ['maxValues', maxValues],
-    ['nullCount', nullCount],
-  ] as const) {
-    if (tree !== undefined && tree !== null && !isTree(tree)) fail(`${name} must be an object`)
-  }
+  if (isTree(minValues)) result.minValues = minValues
+  else if (minValues !== undefined && minValues !== null) fail('minValues must be an object')
+  if (isTree(maxValues)) result.maxValues = maxValues
+  else if (maxValues !== undefined && maxValues !== null) fail('maxValues must be an object')
+  if (isTree(nullCount)) result.nullCount = nullCount
+  else if (nullCount !== undefined && nullCount !== null) fail('nullCount must be an object')
   if (tightBounds !== undefined && tightBounds !== null && typeof tightBounds !== 'boolean') {
     fail('tightBounds must be a boolean')
   }
-  return {
-    ...(typeof numRecords === 'number' ? { numRecords } : {}),
-    ...(isTree(minValues) ? { minValues } : {}),
-    ...(isTree(maxValues) ? { maxValues } : {}),
-    ...(isTree(nullCount) ? { nullCount } : {}),
-    tightBounds: typeof tightBounds === 'boolean' ? tightBounds : true,
-  }
+  return result
 }
 
 const CACHE = new WeakMap<object, FileStats | null>()

@@ -61,6 +61,14 @@ export {
   type CommitTime,
 } from './snapshot/history.js'
 
+// Scans
+export * from './scan/expression.js'
+export type { ScanFile } from './scan/scan-file.js'
+export { parsePredicate } from './scan/predicate-parser.js'
+export { planScan, resolveFilter } from './scan/plan.js'
+export { evaluatePredicate } from './scan/evaluate.js'
+export { PredicateSyntaxError, UnknownColumnError, LiteralTypeError } from './scan/predicate-errors.js'
+
 // The Delta model
 export * from './protocol/index.js'
 

@@ -67,6 +67,9 @@ export type { ScanFile } from './scan/scan-file.js'
 export { parsePredicate } from './scan/predicate-parser.js'
 export { planScan, resolveFilter } from './scan/plan.js'
 export { evaluatePredicate } from './scan/evaluate.js'
+export { readScan, scanToTable, type ScanBatches } from './scan/read-scan.js'
+export { DataReader, readDataFile, type ReadableTable } from './scan/data-reader.js'
+export { arrowSchema, arrowType } from './scan/arrow-types.js'
 export { PredicateSyntaxError, UnknownColumnError, LiteralTypeError } from './scan/predicate-errors.js'
 
 // The Delta model

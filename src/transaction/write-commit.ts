@@ -1,0 +1,37 @@
+/**
+ * Small pieces shared by the operations that commit written data files (create, append,
+ * overwrite): the metrics Spark records for a write, and the clean-up of files whose commit is
+ * known to have failed.
+ */
+import { CommitConflictError, MaxCommitAttemptsError } from '../errors.js'
+import type { LogStore } from '../log/log-store.js'
+import { decodeLogPath } from '../protocol/file-paths.js'
+import type { WrittenFiles } from './data-writer.js'
+
+/** Spark's `operationMetrics` of a write; Spark writes the numbers as strings. */
+export function writeMetrics(files: WrittenFiles): Record<string, string> {
+  return {
+    numFiles: String(files.adds.length),
+    numOutputRows: String(files.numRecords),
+    numOutputBytes: String(files.numBytes),
+  }
+}
+
+/**
+ * Whether an error from `Transaction.commit()` guarantees that nothing was committed: a
+ * conflict or running out of attempts. Any other failure (a storage error) may hide a commit
+ * that landed, whose files must then stay.
+ */
+export function nothingCommitted(error: unknown): boolean {
+  return error instanceof CommitConflictError || error instanceof MaxCommitAttemptsError
+}
+
+/** Deletes the data files of a commit that did not land (best effort: vacuum catches the rest). */
+export async function discardFiles(log: LogStore, files: WrittenFiles): Promise<void> {
+  const keys: string[] = []
+  for (const add of files.adds) {
+    const target = decodeLogPath(add.path)
+    if (target.kind === 'relative') keys.push(target.key)
+  }
+  if (keys.length > 0) await log.store.deleteMany(keys).catch(() => undefined)
+}

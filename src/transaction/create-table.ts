@@ -24,7 +24,7 @@ import {
   writeDataFiles,
 } from './data-writer.js'
 import { newTable } from './new-table.js'
-import { type CommitResult, Transaction } from './transaction.js'
+import { type CommitResult, type PostCommitHook, Transaction } from './transaction.js'
 import { discardFiles, nothingCommitted, writeMetrics } from './write-commit.js'
 
 export interface CreateTableOptions {
@@ -48,6 +48,8 @@ export interface CreateTableOptions {
   readonly clock?: Clock
   readonly ids?: Ids
   readonly signal?: AbortSignal
+  /** Post-commit work (the table facade passes checkpointing and checksums). */
+  readonly postCommitHooks?: readonly PostCommitHook[]
 }
 
 export interface CreateTableResult {
@@ -123,6 +125,7 @@ export async function createTable(
     ids,
     ...(signal === undefined ? {} : { signal }),
     ...(options.engineInfo === undefined ? {} : { engineInfo: options.engineInfo }),
+    ...(options.postCommitHooks === undefined ? {} : { postCommitHooks: options.postCommitHooks }),
   })
   transaction.updateProtocol(protocol).updateMetadata(metadata)
   for (const add of files.adds) transaction.addFile(add)

@@ -60,6 +60,8 @@ export interface TransactionOptions {
   readonly clock?: Clock
   readonly ids?: Ids
   readonly signal?: AbortSignal
+  /** Run after the commit lands (checkpoints, checksums); see `PostCommitHook`. */
+  readonly postCommitHooks?: readonly PostCommitHook[]
 }
 
 export interface CommitResult {
@@ -112,6 +114,7 @@ export class Transaction {
     this.txnId = this.ids.uuid()
     const canonicalize = canonicalPathFn(log.tableUrl)
     this.canonical = (path) => canonicalize(path, { path: log.tableUrl })
+    this.postCommitHooks.push(...(options.postCommitHooks ?? []))
   }
 
   /** A transaction on an existing table, reading `snapshot`. */

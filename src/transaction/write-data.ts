@@ -37,7 +37,7 @@ import {
 } from './data-writer.js'
 import { replacedSchema } from './new-table.js'
 import { type PartitionPredicate, partitionPredicate } from './partition-predicate.js'
-import { type CommitResult, Transaction, type TransactionOptions } from './transaction.js'
+import { type CommitResult, type PostCommitHook, Transaction, type TransactionOptions } from './transaction.js'
 import { discardFiles, nothingCommitted, writeMetrics } from './write-commit.js'
 import type { WriteTarget } from './write-layout.js'
 
@@ -55,6 +55,8 @@ export interface WriteOptions extends Pick<
   readonly clock?: Clock
   readonly ids?: Ids
   readonly signal?: AbortSignal
+  /** Post-commit work (the table facade passes checkpointing and checksums). */
+  readonly postCommitHooks?: readonly PostCommitHook[]
 }
 
 export interface OverwriteOptions extends WriteOptions {
@@ -133,8 +135,9 @@ function transactionOptions(
   options: WriteOptions,
   operationParameters: Record<string, unknown>,
 ): TransactionOptions {
-  const { isolationLevel, maxAttempts, engineInfo, clock, ids, signal } = options
+  const { isolationLevel, maxAttempts, engineInfo, clock, ids, signal, postCommitHooks } = options
   return {
+    ...(postCommitHooks === undefined ? {} : { postCommitHooks }),
     operation: 'WRITE',
     operationParameters,
     ...(isolationLevel === undefined ? {} : { isolationLevel }),

@@ -70,7 +70,63 @@ export { evaluatePredicate } from './scan/evaluate.js'
 export { readScan, scanToTable, type ScanBatches } from './scan/read-scan.js'
 export { DataReader, readDataFile, type ReadableTable } from './scan/data-reader.js'
 export { arrowSchema, arrowType } from './scan/arrow-types.js'
-export { PredicateSyntaxError, UnknownColumnError, LiteralTypeError } from './scan/predicate-errors.js'
+export {
+  PredicateSyntaxError,
+  UnknownColumnError,
+  LiteralTypeError,
+} from './scan/predicate-errors.js'
+
+// Writes
+export {
+  Transaction,
+  ENGINE_INFO,
+  type TransactionOptions,
+  type CommitResult,
+  type PostCommitHook,
+} from './transaction/transaction.js'
+export {
+  checkConflict,
+  conflictHint,
+  type IsolationLevel,
+  type TransactionSummary,
+  type ConflictVerdict,
+} from './transaction/conflict-checker.js'
+export {
+  createTable,
+  type CreateTableOptions,
+  type CreateTableResult,
+} from './transaction/create-table.js'
+export {
+  appendData,
+  overwriteData,
+  type WriteOptions,
+  type OverwriteOptions,
+  type WriteResult,
+} from './transaction/write-data.js'
+export { writeDataFiles, type WriteInput } from './transaction/data-writer.js'
+export { deltaSchemaFromArrow } from './transaction/arrow-schema.js'
+
+// Maintenance
+export { writeCheckpoint, type CheckpointResult } from './maintenance/checkpoint.js'
+export { defaultPostCommitHooks, type MaintenanceWarning } from './maintenance/checkpoint-hook.js'
+export { cleanupExpiredLogs } from './maintenance/log-cleanup.js'
+export { vacuum, type VacuumOptions, type VacuumReport } from './maintenance/vacuum.js'
+export {
+  verify,
+  type VerifyOptions,
+  type VerifyReport,
+  type VerifyProblem,
+} from './maintenance/verify.js'
+
+// Changes
+export { tail, type CommitRecord, type TailOptions } from './changes/tail.js'
+export {
+  DeltaSource,
+  type SourceOptions,
+  type SourceOffset,
+  type MicroBatch,
+  type StreamFile,
+} from './changes/source.js'
 
 // The Delta model
 export * from './protocol/index.js'

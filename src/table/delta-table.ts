@@ -8,6 +8,23 @@ import { LogStore } from '../log/log-store.js'
 import { writeCheckpoint, type CheckpointResult } from '../maintenance/checkpoint.js'
 import { defaultPostCommitHooks, type MaintenanceWarning } from '../maintenance/checkpoint-hook.js'
 import { cleanupExpiredLogs } from '../maintenance/log-cleanup.js'
+import { vacuum, type VacuumOptions, type VacuumReport } from '../maintenance/vacuum.js'
+import { verify, type VerifyOptions, type VerifyReport } from '../maintenance/verify.js'
+import { readScan, scanToTable, type ReadScanOptions } from '../scan/read-scan.js'
+import type * as arrow from 'apache-arrow'
+import {
+  createTable,
+  type CreateTableOptions,
+  type CreateTableResult,
+} from '../transaction/create-table.js'
+import type { WriteInput } from '../transaction/data-writer.js'
+import {
+  appendData,
+  overwriteData,
+  type OverwriteOptions,
+  type WriteOptions,
+  type WriteResult,
+} from '../transaction/write-data.js'
 import { Transaction, type TransactionOptions } from '../transaction/transaction.js'
 import { loadSnapshot, type SnapshotOptions } from '../snapshot/load.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
@@ -53,6 +70,19 @@ export class DeltaTable {
     throw new TableNotFoundError(table.url)
   }
 
+  /**
+   * Creates a table (version 0) at a location that holds none, optionally with its first
+   * data. See `createTable` for the options (schema, partitionBy, properties, columnMapping).
+   */
+  static async create(
+    location: string,
+    options: Omit<CreateTableOptions, 'clock' | 'ids' | 'postCommitHooks'> & OpenOptions,
+  ): Promise<DeltaTable> {
+    const table = await DeltaTable.at(location, options)
+    await table.createHere(options)
+    return table
+  }
+
   /** A handle on a location whether or not a table exists there yet (for `create`). */
   static async at(location: string, options: OpenOptions = {}): Promise<DeltaTable> {
     const store = options.store ?? (await openStore(location, options.storage))
@@ -89,8 +119,86 @@ export class DeltaTable {
 
   /** Attaches this table's post-commit hooks to a transaction. */
   withHooks(transaction: Transaction): Transaction {
-    transaction.postCommitHooks.push(...defaultPostCommitHooks({ onWarning: this.onWarning }))
+    transaction.postCommitHooks.push(...this.writeContext().postCommitHooks)
     return transaction
+  }
+
+  /** Creates the table at this handle's location; see `DeltaTable.create`. */
+  createHere(
+    options: Omit<CreateTableOptions, 'clock' | 'ids' | 'postCommitHooks'>,
+  ): Promise<CreateTableResult> {
+    return createTable(this.log, { ...options, ...this.writeContext() })
+  }
+
+  /**
+   * Record batches of the latest snapshot (or `options.snapshot` / `options.version`),
+   * filtered and projected: `for await (const batch of table.scan({ filter }))`.
+   */
+  async *scan(
+    options: ReadScanOptions & { readonly snapshot?: Snapshot; readonly version?: number } = {},
+  ): AsyncGenerator<arrow.RecordBatch> {
+    const { snapshot, version, ...rest } = options
+    const at = snapshot ?? (await this.snapshot(version === undefined ? {} : { version }))
+    yield* readScan(at, rest)
+  }
+
+  /** The rows of the latest snapshot (or the given version) as one Arrow table. */
+  async toArrow(
+    options: ReadScanOptions & { readonly version?: number } = {},
+  ): Promise<arrow.Table> {
+    const { version, ...rest } = options
+    return scanToTable(await this.snapshot(version === undefined ? {} : { version }), rest)
+  }
+
+  /** Appends Arrow data as new files in one blind-append commit. */
+  async append(
+    data: WriteInput,
+    options: Omit<WriteOptions, 'clock' | 'ids' | 'postCommitHooks'> & {
+      readonly snapshot?: Snapshot
+    } = {},
+  ): Promise<WriteResult> {
+    const { snapshot, ...rest } = options
+    return appendData(snapshot ?? (await this.snapshot()), data, {
+      ...rest,
+      ...this.writeContext(),
+    })
+  }
+
+  /** Replaces the table's rows (or the partitions `replaceWhere` selects) with `data`. */
+  async overwrite(
+    data: WriteInput,
+    options: Omit<OverwriteOptions, 'clock' | 'ids' | 'postCommitHooks'> & {
+      readonly snapshot?: Snapshot
+    } = {},
+  ): Promise<WriteResult> {
+    const { snapshot, ...rest } = options
+    return overwriteData(snapshot ?? (await this.snapshot()), data, {
+      ...rest,
+      ...this.writeContext(),
+    })
+  }
+
+  /** Deletes unreferenced files older than the retention (a dry run unless `dryRun: false`). */
+  vacuum(options: Omit<VacuumOptions, 'clock'> = {}): Promise<VacuumReport> {
+    return vacuum(this, { ...options, clock: this.clock })
+  }
+
+  /** Checks the table's integrity: files, sizes, deletion vectors, checkpoint, version gaps. */
+  verify(options: Omit<VerifyOptions, 'clock'> = {}): Promise<VerifyReport> {
+    return verify(this, { ...options, clock: this.clock })
+  }
+
+  /** Clock, ids and post-commit hooks for the write operations. */
+  private writeContext(): {
+    clock: Clock
+    ids: Ids
+    postCommitHooks: ReturnType<typeof defaultPostCommitHooks>
+  } {
+    return {
+      clock: this.clock,
+      ids: this.ids,
+      postCommitHooks: defaultPostCommitHooks({ onWarning: this.onWarning }),
+    }
   }
 
   /** Writes a checkpoint of the latest version now (kind chosen from the table's properties). */

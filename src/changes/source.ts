@@ -15,7 +15,11 @@
  */
 import { InvalidArgumentError, StreamChangeUnsupportedError } from '../errors.js'
 import type { LogStore } from '../log/log-store.js'
-import type { Add, Metadata } from '../protocol/actions.js'
+import type * as arrow from 'apache-arrow'
+import type { Add, Metadata, Protocol } from '../protocol/actions.js'
+import { columnMappingMode } from '../protocol/column-mapping.js'
+import { DataReader, type ReadableTable } from '../scan/data-reader.js'
+import { scanFilesOf } from '../scan/plan.js'
 import { checkReadSupport } from '../protocol/protocol-check.js'
 import { parseSchema, type StructType } from '../protocol/schema.js'
 import { compareUtf8 } from '../util/utf8.js'
@@ -84,6 +88,7 @@ export class DeltaSource {
   private offset: SourceOffset
   private schema: StructType
   private metadata: Metadata
+  private protocol: Protocol
   /** Files read but not yet emitted, in order. */
   private pending: StreamFile[] = []
   /** The next commit version to read from the log. */
@@ -96,10 +101,12 @@ export class DeltaSource {
     state: {
       offset: SourceOffset | undefined
       metadata: Metadata
+      protocol: Protocol
       nextVersion: number
       pending: StreamFile[]
     },
   ) {
+    this.protocol = state.protocol
     // A fresh stream starts before the first file of its first version.
     this.offset = state.offset ?? {
       tableId: state.metadata.id,
@@ -131,6 +138,7 @@ export class DeltaSource {
       return new DeltaSource(log, options, {
         offset: undefined,
         metadata: snapshot.metadata,
+        protocol: snapshot.protocol,
         nextVersion: snapshot.version + 1,
         pending: files,
       })
@@ -150,6 +158,7 @@ export class DeltaSource {
     return new DeltaSource(log, options, {
       offset: undefined,
       metadata: base.metadata,
+      protocol: base.protocol,
       nextVersion: start,
       pending: [],
     })
@@ -170,6 +179,7 @@ export class DeltaSource {
       return new DeltaSource(log, options, {
         offset,
         metadata: snapshot.metadata,
+        protocol: snapshot.protocol,
         nextVersion: snapshot.version + 1,
         pending: files,
       })
@@ -182,6 +192,7 @@ export class DeltaSource {
     const source = new DeltaSource(log, options, {
       offset,
       metadata: base.metadata,
+      protocol: base.protocol,
       nextVersion: offset.version,
       pending: [],
     })
@@ -190,6 +201,38 @@ export class DeltaSource {
     source.pending = first.filter((f) => f.index > offset.index)
     source.nextVersion = offset.version + 1
     return source
+  }
+
+  /** The table as the stream currently reads it (for reading a batch's files). */
+  get table(): ReadableTable {
+    return {
+      tableUrl: this.log.tableUrl,
+      schema: this.schema,
+      partitionColumns: this.metadata.partitionColumns,
+      columnMappingMode: columnMappingMode(this.protocol, this.metadata),
+      context: { log: this.log },
+    }
+  }
+
+  /**
+   * The rows of a micro-batch's files as Arrow batches (deletion vectors applied), read with
+   * the schema the batch was planned with.
+   */
+  async *read(
+    batch: MicroBatch,
+    options: Signalled & { columns?: readonly string[] } = {},
+  ): AsyncGenerator<arrow.RecordBatch> {
+    const table = { ...this.table, schema: batch.schema }
+    const reader = new DataReader(
+      table,
+      options.columns === undefined ? {} : { columns: options.columns },
+    )
+    const files = scanFilesOf(
+      table,
+      batch.files.map((f) => f.add),
+    )
+    for (const file of files) reader.expect(file)
+    for (const file of files) yield* reader.read(file, options)
   }
 
   /** The table schema the stream currently reads with. */
@@ -297,8 +340,10 @@ export class DeltaSource {
     for (const action of commit.actions) {
       if ('remove' in action && action.remove.dataChange) dataRemoved = true
       else if ('add' in action && action.add.dataChange) dataAdded = true
-      else if ('protocol' in action) checkReadSupport(action.protocol)
-      else if ('metaData' in action) this.acceptMetadata(commit.version, action.metaData)
+      else if ('protocol' in action) {
+        checkReadSupport(action.protocol)
+        this.protocol = action.protocol
+      } else if ('metaData' in action) this.acceptMetadata(commit.version, action.metaData)
     }
     if (dataRemoved) {
       if (this.options.skipChangeCommits)

@@ -18,10 +18,10 @@
  */
 import { CorruptLogError, InvalidArgumentError } from '../errors.js'
 import type { Add } from '../protocol/actions.js'
-import { physicalName } from '../protocol/column-mapping.js'
+import { type ColumnMappingMode, physicalName } from '../protocol/column-mapping.js'
 import { decodeLogPath, keyWithinRoot } from '../protocol/file-paths.js'
 import { type PartitionValue, parsePartitionValue } from '../protocol/partition-values.js'
-import { findField } from '../protocol/schema.js'
+import { findField, type StructType } from '../protocol/schema.js'
 import { type FileStats, parseStats } from '../protocol/stats.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
 import type { Expression } from './expression.js'
@@ -72,6 +72,23 @@ export function planScan(
         })
   const typer = partitionTyper(snapshot)
   return plannedFiles(snapshot, filter, typer)
+}
+
+/** The table facts needed to turn Add actions into ScanFiles. */
+export interface FileTable {
+  readonly tableUrl: string
+  readonly schema: StructType
+  readonly partitionColumns: readonly string[]
+  readonly columnMappingMode: ColumnMappingMode
+}
+
+/**
+ * ScanFiles for given Add actions (for readers of files chosen elsewhere: a stream's
+ * micro-batch, a change feed's version), with no filtering.
+ */
+export function scanFilesOf(table: FileTable, adds: Iterable<Add>): ScanFile[] {
+  const typer = partitionTyper(table)
+  return [...adds].map((add) => scanFile(add, typer(add), table.tableUrl, null))
 }
 
 function* plannedFiles(
@@ -132,7 +149,7 @@ class LazyFacts implements FileFacts {
  * partition-value map. Under column mapping the map is keyed by physical names.
  */
 function partitionTyper(
-  snapshot: Snapshot,
+  snapshot: Omit<FileTable, 'tableUrl'>,
 ): (add: Add) => Readonly<Record<string, PartitionValue>> {
   const mode = snapshot.columnMappingMode
   const columns = snapshot.partitionColumns.map((name) => {

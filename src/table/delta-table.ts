@@ -8,6 +8,15 @@ import { LogStore } from '../log/log-store.js'
 import { writeCheckpoint, type CheckpointResult } from '../maintenance/checkpoint.js'
 import { defaultPostCommitHooks, type MaintenanceWarning } from '../maintenance/checkpoint-hook.js'
 import { cleanupExpiredLogs } from '../maintenance/log-cleanup.js'
+import {
+  changesToTable,
+  readChanges,
+  type ChangeBatches,
+  type ChangesOptions,
+} from '../changes/cdf.js'
+import { DeltaSink, type SinkOptions } from '../changes/sink.js'
+import { DeltaSource, type SourceOffset, type SourceOptions } from '../changes/source.js'
+import { tail, type CommitRecord, type TailOptions } from '../changes/tail.js'
 import { vacuum, type VacuumOptions, type VacuumReport } from '../maintenance/vacuum.js'
 import { verify, type VerifyOptions, type VerifyReport } from '../maintenance/verify.js'
 import { readScan, scanToTable, type ReadScanOptions } from '../scan/read-scan.js'
@@ -176,6 +185,43 @@ export class DeltaTable {
       ...rest,
       ...this.writeContext(),
     })
+  }
+
+  /**
+   * The change data feed over a version (or time) range: the table's columns plus
+   * `_change_type`, `_commit_version` and `_commit_timestamp`.
+   */
+  changes(options: ChangesOptions): Promise<ChangeBatches> {
+    return readChanges(this, options)
+  }
+
+  /** The change data feed of a range as one Arrow table. */
+  changesToArrow(options: ChangesOptions): Promise<arrow.Table> {
+    return changesToTable(this, options)
+  }
+
+  /** The commits from a version on, in order; with `follow`, waits for new ones until aborted. */
+  tail(
+    fromVersion: number,
+    options: Omit<TailOptions, 'clock'> = {},
+  ): AsyncGenerator<CommitRecord> {
+    return tail(this.log, fromVersion, { clock: this.clock, ...options })
+  }
+
+  /**
+   * A streaming source with Spark's Delta source semantics; `offset` resumes a stream from
+   * the `end` of a batch it produced before.
+   */
+  stream(options: Omit<SourceOptions, 'clock'> = {}, offset?: SourceOffset): Promise<DeltaSource> {
+    return DeltaSource.open(this.log, { clock: this.clock, ...options }, offset)
+  }
+
+  /** An exactly-once streaming sink for the application `appId`. */
+  sink(
+    appId: string,
+    options: Omit<SinkOptions, 'appId' | 'clock' | 'ids' | 'postCommitHooks'> = {},
+  ): DeltaSink {
+    return new DeltaSink(this.log, { ...options, appId, ...this.writeContext() })
   }
 
   /** Deletes unreferenced files older than the retention (a dry run unless `dryRun: false`). */

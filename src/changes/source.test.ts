@@ -9,7 +9,8 @@ import { StreamChangeUnsupportedError } from '../errors.js'
 import { collect } from '../util/async.js'
 import { DeltaSource, type MicroBatch, type SourceOffset } from './source.js'
 
-const paths = (batch: MicroBatch): string[] => batch.files.map((f) => f.add.path)
+const paths = (batch: MicroBatch): string[] =>
+  batch.files.map((f) => (f.file.kind === 'add' ? f.file.add.path : `${f.file.kind}?`))
 
 async function tableWithFiles(): Promise<LogTable> {
   const t = await LogTable.create()

@@ -20,6 +20,14 @@ import type { Add, Metadata, Protocol } from '../protocol/actions.js'
 import { columnMappingMode } from '../protocol/column-mapping.js'
 import { DataReader, type ReadableTable } from '../scan/data-reader.js'
 import { scanFilesOf } from '../scan/plan.js'
+import { ChangeDataFeedError } from './cdf-errors.js'
+import { ChangeReader } from './cdf-read.js'
+import {
+  type ChangeFile,
+  isChangeDataFeedEnabled,
+  planVersionChanges,
+  type VersionChanges,
+} from './cdf-plan.js'
 import { checkReadSupport } from '../protocol/protocol-check.js'
 import { parseSchema, type StructType } from '../protocol/schema.js'
 import { compareUtf8 } from '../util/utf8.js'
@@ -56,6 +64,12 @@ export interface SourceOptions {
   readonly ignoreDeletes?: boolean
   /** Skip every commit that removes data, and its added files too. */
   readonly skipChangeCommits?: boolean
+  /**
+   * Stream the change data feed instead of added files: every batch carries change rows
+   * (`_change_type`, `_commit_version`, `_commit_timestamp`), deletes and updates included.
+   * The feed must be enabled on the table.
+   */
+  readonly readChangeFeed?: boolean
   readonly clock?: Clock
 }
 
@@ -64,7 +78,15 @@ export interface StreamFile {
   readonly version: number
   readonly index: number
   readonly isInitialSnapshot: boolean
-  readonly add: Add
+  /** Commit time of `version`, epoch ms (in-commit timestamp when enabled). */
+  readonly timestamp: number
+  /** Bytes the file counts for against `maxBytesPerTrigger`. */
+  readonly size: number
+  /**
+   * What to read: an added data file (`kind: 'add'`) for plain streams; with
+   * `readChangeFeed`, any change file (cdc, add, remove, deletion-vector update).
+   */
+  readonly file: ChangeFile
 }
 
 export interface MicroBatch {
@@ -107,6 +129,14 @@ export class DeltaSource {
     },
   ) {
     this.protocol = state.protocol
+    if (options.readChangeFeed && !isChangeDataFeedEnabled(state.metadata)) {
+      throw new ChangeDataFeedError(
+        'not-enabled',
+        state.nextVersion,
+        'the table does not record its change data feed (delta.enableChangeDataFeed is not true)',
+        'Enable it on the table, or stream without readChangeFeed.',
+      )
+    }
     // A fresh stream starts before the first file of its first version.
     this.offset = state.offset ?? {
       tableId: state.metadata.id,
@@ -134,7 +164,7 @@ export class DeltaSource {
     if (offset !== undefined) return DeltaSource.resume(log, options, offset)
     if (options.startingVersion === undefined && options.startingTimestamp === undefined) {
       const snapshot = await loadSnapshot(log, { stats: 'json' })
-      const files = initialFiles(snapshot.version, snapshot.files())
+      const files = initialFiles(snapshot.version, snapshot.timestamp, snapshot.files())
       return new DeltaSource(log, options, {
         offset: undefined,
         metadata: snapshot.metadata,
@@ -173,7 +203,7 @@ export class DeltaSource {
       // Re-list the same initial snapshot and drop what was already emitted.
       const snapshot = await loadSnapshot(log, { version: offset.version, stats: 'json' })
       if (snapshot.metadata.id !== offset.tableId) throw tableChanged(offset, snapshot.metadata.id)
-      const files = initialFiles(snapshot.version, snapshot.files()).filter(
+      const files = initialFiles(snapshot.version, snapshot.timestamp, snapshot.files()).filter(
         (f) => f.index > offset.index,
       )
       return new DeltaSource(log, options, {
@@ -223,13 +253,34 @@ export class DeltaSource {
     options: Signalled & { columns?: readonly string[] } = {},
   ): AsyncGenerator<arrow.RecordBatch> {
     const table = { ...this.table, schema: batch.schema }
-    const reader = new DataReader(
-      table,
-      options.columns === undefined ? {} : { columns: options.columns },
-    )
+    const columns = options.columns === undefined ? {} : { columns: options.columns }
+    if (this.options.readChangeFeed) {
+      const reader = new ChangeReader(table, columns)
+      // Consecutive files of one version form that version's (partial) change set.
+      let group: StreamFile[] = []
+      const flush = (): VersionChanges | undefined =>
+        group.length === 0
+          ? undefined
+          : {
+              version: group[0]!.version,
+              timestamp: group[0]!.timestamp,
+              files: group.map((f) => f.file),
+            }
+      for (const file of batch.files) {
+        if (group.length > 0 && group[0]!.version !== file.version) {
+          yield* reader.read(flush()!, options)
+          group = []
+        }
+        group.push(file)
+      }
+      const last = flush()
+      if (last !== undefined) yield* reader.read(last, options)
+      return
+    }
+    const reader = new DataReader(table, columns)
     const files = scanFilesOf(
       table,
-      batch.files.map((f) => f.add),
+      batch.files.flatMap((f) => (f.file.kind === 'add' ? [f.file.add] : [])),
     )
     for (const file of files) reader.expect(file)
     for (const file of files) yield* reader.read(file, options)
@@ -260,9 +311,9 @@ export class DeltaSource {
     let bytes = 0
     while (this.pending.length > 0 && admitted.length < maxFiles) {
       const file = this.pending[0]!
-      if (maxBytes !== undefined && admitted.length > 0 && bytes + file.add.size > maxBytes) break
+      if (maxBytes !== undefined && admitted.length > 0 && bytes + file.size > maxBytes) break
       admitted.push(file)
-      bytes += file.add.size
+      bytes += file.size
       this.pending.shift()
     }
     // With nothing left pending, everything read is consumed: the offset moves to the start
@@ -345,6 +396,17 @@ export class DeltaSource {
         this.protocol = action.protocol
       } else if ('metaData' in action) this.acceptMetadata(commit.version, action.metaData)
     }
+    const base = { version: commit.version, isInitialSnapshot: false, timestamp: commit.timestamp }
+    if (this.options.readChangeFeed) {
+      // Change rows represent deletes and updates too: nothing to refuse.
+      const files = planVersionChanges(commit).files.map((file, index) => ({
+        ...base,
+        index,
+        size: changeFileSize(file),
+        file,
+      }))
+      return { version: commit.version, isInitialSnapshot: false, files }
+    }
     if (dataRemoved) {
       if (this.options.skipChangeCommits)
         return { version: commit.version, isInitialSnapshot: false, files: [] }
@@ -361,7 +423,12 @@ export class DeltaSource {
     const files: StreamFile[] = []
     commit.actions.forEach((action, index) => {
       if ('add' in action && action.add.dataChange) {
-        files.push({ version: commit.version, index, isInitialSnapshot: false, add: action.add })
+        files.push({
+          ...base,
+          index,
+          size: action.add.size,
+          file: { kind: 'add', add: action.add },
+        })
       }
     })
     return { version: commit.version, isInitialSnapshot: false, files }
@@ -383,6 +450,13 @@ export class DeltaSource {
         'Restart the stream: it will read with the new schema from this version on.',
       )
     }
+    if (this.options.readChangeFeed && !isChangeDataFeedEnabled(metadata)) {
+      throw new StreamChangeUnsupportedError(
+        version,
+        'turned the change data feed off',
+        'Turn delta.enableChangeDataFeed back on, or stream without readChangeFeed.',
+      )
+    }
     this.schema = next
     this.metadata = metadata
   }
@@ -393,12 +467,34 @@ function isAfter(a: SourceOffset, b: SourceOffset): boolean {
   return a.version > b.version || (a.version === b.version && a.index > b.index)
 }
 
-/** The initial snapshot's files in Spark's order: modification time, then path. */
-function initialFiles(version: number, adds: Iterable<Add>): StreamFile[] {
+/**
+ * The initial snapshot's files in Spark's order: modification time, then path. (Read as a
+ * change feed, they are `insert` rows of the snapshot's version.)
+ */
+function initialFiles(version: number, timestamp: number, adds: Iterable<Add>): StreamFile[] {
   const sorted = [...adds].sort(
     (a, b) => a.modificationTime - b.modificationTime || compareUtf8(a.path, b.path),
   )
-  return sorted.map((add, index) => ({ version, index, isInitialSnapshot: true, add }))
+  return sorted.map((add, index) => ({
+    version,
+    index,
+    isInitialSnapshot: true,
+    timestamp,
+    size: add.size,
+    file: { kind: 'add', add },
+  }))
+}
+
+function changeFileSize(file: ChangeFile): number {
+  switch (file.kind) {
+    case 'cdc':
+      return file.cdc.size
+    case 'add':
+    case 'dv-update':
+      return file.add.size
+    case 'remove':
+      return file.remove.size ?? 0
+  }
 }
 
 function samePartitioning(a: Metadata, b: Metadata): boolean {

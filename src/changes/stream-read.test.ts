@@ -35,10 +35,6 @@ async function read(source: DeltaSource, batches: readonly MicroBatch[]): Promis
         const r = row.toJSON() as Record<string, string | bigint | null | undefined>
         const parts = [r.device, r.status, r._change_type, r._commit_version]
         out.push(parts.flatMap((v) => (v === undefined || v === null ? [] : [String(v)])).join(':'))
-          [r.device, r.status, r._change_type, r._commit_version]
-            .filter((v) => v !== undefined)
-            .join(':'),
-        )
       }
     }
   }

@@ -102,6 +102,17 @@ export interface OpenedFile {
   readonly deleted: RowIndexSet | undefined
 }
 
+/**
+ * A batch of `DataReader.readWithRowIndexes`: the rows, and each row's physical index in its
+ * file (its position counted from 0 across all row groups, before any row is deleted), which
+ * is what a deletion vector records.
+ */
+export interface IndexedBatch {
+  readonly batch: arrow.RecordBatch
+  /** One per row of `batch`, ascending. */
+  readonly rowIndexes: Float64Array
+}
+
 /** Where one column of a batch comes from, for one file. */
 type Source =
   | { readonly kind: 'constant'; readonly make: (length: number) => arrow.Data }
@@ -184,6 +195,26 @@ export class DataReader {
     file: ScanFile | OpenedFile,
     options: Signalled = {},
   ): AsyncGenerator<arrow.RecordBatch> {
+    for await (const { batch } of this.readRows(file, options, false)) yield batch
+  }
+
+  /**
+   * `read`, with the physical row index of every row returned (see `IndexedBatch`): for writers
+   * of deletion vectors, which must name rows by their position in the file.
+   */
+  readWithRowIndexes(
+    file: ScanFile | OpenedFile,
+    options: Signalled = {},
+  ): AsyncGenerator<IndexedBatch> {
+    return this.readRows(file, options, true)
+  }
+
+  /** `read`'s body; row indexes are only materialized when asked for (`withIndexes`). */
+  private async *readRows(
+    file: ScanFile | OpenedFile,
+    options: Signalled,
+    withIndexes: boolean,
+  ): AsyncGenerator<{ batch: arrow.RecordBatch; rowIndexes: Float64Array }> {
     const signal = options.signal
     const {
       file: scanFile,
@@ -203,7 +234,8 @@ export class DataReader {
       )
       const keep = deleted === undefined ? undefined : keepMask(deleted, rowStart, length)
       if (keep !== undefined) deletedSeen += length - keep.count
-      const out = this.select(children, length, keep?.mask)
+      const { batch: out, kept } = this.select(children, length, keep?.mask)
+      const start = rowStart
       rowStart += length
       if (out.numRows === 0) continue
       // Checked on the rows returned: a deleted or filtered-out row is not a value of the table.
@@ -216,7 +248,7 @@ export class DataReader {
           )
         }
       })
-      yield out
+      yield { batch: out, rowIndexes: withIndexes ? rowIndexesOf(start, length, kept) : NO_INDEXES }
     }
     if (deleted !== undefined && deletedSeen !== deleted.cardinality) {
       throw new CorruptDataError(
@@ -320,7 +352,7 @@ export class DataReader {
     children: arrow.Data[],
     length: number,
     keep: Uint8Array | undefined,
-  ): arrow.RecordBatch {
+  ): { batch: arrow.RecordBatch; kept: Int32Array | undefined } {
     const all = structData(this.readSchema, children, length)
     let mask = keep
     if (this.options.filter !== undefined) {
@@ -330,19 +362,30 @@ export class DataReader {
     }
     let rows = children
     let count = length
+    let kept: Int32Array | undefined
     // Only the output columns are taken: filter-only columns are dropped without copying.
     if (mask !== undefined) {
       const indices = maskToIndices(mask, length)
       if (indices.length < length) {
         rows = children.slice(0, this.fields.length).map((c) => takeRows(c, indices))
         count = indices.length
+        kept = indices
       }
     }
-    return new arrow.RecordBatch(
+    const batch = new arrow.RecordBatch(
       this.schema,
       structData(this.schema, rows.slice(0, this.fields.length), count),
     )
+    return { batch, kept }
   }
+}
+
+const NO_INDEXES = new Float64Array(0)
+
+/** Physical indexes of the rows kept from `[start, start + length)` (all when `kept` is undefined). */
+function rowIndexesOf(start: number, length: number, kept: Int32Array | undefined): Float64Array {
+  if (kept === undefined) return Float64Array.from({ length }, (_, i) => start + i)
+  return Float64Array.from(kept, (i) => start + i)
 }
 
 function structData(

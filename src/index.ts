@@ -104,6 +104,13 @@ export {
   type WriteResult,
 } from './transaction/write-data.js'
 export { writeDataFiles, type WriteInput } from './transaction/data-writer.js'
+export {
+  deleteRows,
+  type DeleteOptions,
+  type DeleteResult,
+  type DeleteStrategy,
+} from './transaction/delete.js'
+export type { DeleteMetrics } from './transaction/delete-metrics.js'
 export { deltaSchemaFromArrow } from './transaction/arrow-schema.js'
 
 // Maintenance

@@ -34,6 +34,8 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '../transaction/write-data.js'
+import { deleteRows, type DeleteOptions, type DeleteResult } from '../transaction/delete.js'
+import type { Expression } from '../scan/expression.js'
 import { Transaction, type TransactionOptions } from '../transaction/transaction.js'
 import { loadSnapshot, type SnapshotOptions } from '../snapshot/load.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
@@ -182,6 +184,23 @@ export class DeltaTable {
   ): Promise<WriteResult> {
     const { snapshot, ...rest } = options
     return overwriteData(snapshot ?? (await this.snapshot()), data, {
+      ...rest,
+      ...this.writeContext(),
+    })
+  }
+
+  /**
+   * Deletes the rows where `predicate` is TRUE (all rows without one): with deletion vectors
+   * when the table enables them, otherwise by rewriting files.
+   */
+  async delete(
+    predicate?: Expression | string,
+    options: Omit<DeleteOptions, 'clock' | 'ids' | 'postCommitHooks'> & {
+      readonly snapshot?: Snapshot
+    } = {},
+  ): Promise<DeleteResult> {
+    const { snapshot, ...rest } = options
+    return deleteRows(snapshot ?? (await this.snapshot()), predicate, {
       ...rest,
       ...this.writeContext(),
     })

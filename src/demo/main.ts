@@ -131,8 +131,11 @@ async function main(): Promise<void> {
       endingVersion: deleteVersion,
     })
     const byType = new Map<string, number>()
-    for (const row of changes.toArray()) {
-      const key = `${String(row._change_type)} ${String(row.device)} ${String(row.status)}`
+    const [types, devices, statuses] = ['_change_type', 'device', 'status'].map((c) =>
+      changes.getChild(c)!,
+    )
+    for (let i = 0; i < changes.numRows; i++) {
+      const key = `${String(types!.get(i))} ${String(devices!.get(i))} ${String(statuses!.get(i))}`
       byType.set(key, (byType.get(key) ?? 0) + 1)
     }
     say(`\nchange data feed of v${deleteVersion}:`)
@@ -171,7 +174,8 @@ function eventBatch(batchId: number): arrow.Table {
   const device: string[] = []
   const status: string[] = []
   const ts = new BigInt64Array(EVENTS_PER_BATCH)
-  const random = seededIds(1000 + batchId).random // deterministic: a replayed batch is identical
+  const ids = seededIds(1000 + batchId) // deterministic: a replayed batch is identical
+  const random = (): number => ids.random()
   for (let i = 0; i < EVENTS_PER_BATCH; i++) {
     device.push(DEVICES[Math.floor(random() * DEVICES.length)]!)
     status.push(STATUSES[Math.floor(random() * STATUSES.length)]!)

@@ -24,10 +24,10 @@ async function newTable(store = new MemoryStore()): Promise<LogStore> {
 
 async function batchesInTable(log: LogStore): Promise<number[]> {
   const table = await scanToTable(await loadSnapshot(log), { columns: ['batch'] })
-  return table
-    .toArray()
-    .map((r) => Number(r.batch))
-    .sort((a, b) => a - b)
+  const column = table.getChild('batch')!
+  return Array.from({ length: table.numRows }, (_, i) => Number(column.get(i))).sort(
+    (a, b) => a - b,
+  )
 }
 
 describe('DeltaSink', () => {

@@ -5,8 +5,11 @@ import {
   metadataAction,
   removeAction,
 } from '../../conformance/support/log-table.js'
-import { StreamChangeUnsupportedError } from '../errors.js'
+import { AbortedError, StreamChangeUnsupportedError } from '../errors.js'
+import { LogStore } from '../log/log-store.js'
+import { FaultyStore, isInjectedFault } from '../storage/fault.js'
 import { collect } from '../util/async.js'
+import { ManualClock } from '../util/clock.js'
 import { DeltaSource, type MicroBatch, type SourceOffset } from './source.js'
 
 const paths = (batch: MicroBatch): string[] =>
@@ -154,5 +157,48 @@ describe('DeltaSource', () => {
     const batch = await source.nextBatch()
     expect(batch).toMatchObject({ files: [], end: { version: 4, index: -1 } })
     expect(await source.nextBatch()).toBeUndefined()
+  })
+
+  // Regression: resuming set the next version to read past the offset's version even when
+  // that version was not committed yet, so a stream stopped while caught up skipped it.
+  it('resumed from a caught-up offset, emits the next commit when it lands', async () => {
+    const t = await tableWithFiles()
+    const source = await DeltaSource.open(t.log)
+    const [snapshot] = await collect(source.batches())
+    expect(snapshot!.end).toMatchObject({ version: 3, index: -1 })
+    const stored = JSON.parse(JSON.stringify(snapshot!.end)) as SourceOffset
+    const resumed = await DeltaSource.open(t.log, {}, stored)
+    await t.commit(3, [addAction('d')])
+    expect((await collect(resumed.batches())).flatMap(paths)).toEqual(['d'])
+  })
+
+  // Regression: commits read before a failing one were dropped while the next version to
+  // read had already moved past them, so retrying on the same source skipped them.
+  it('a read failure part-way keeps the commits already read for the retry', async () => {
+    const t = await tableWithFiles()
+    await t.commit(3, [addAction('d')])
+    await t.commit(4, [addAction('e')])
+    const faulty = new FaultyStore(t.memory)
+    faulty.inject({ op: 'get', path: /0{15}4\.json$/, action: 'fail', times: 1 })
+    const source = await DeltaSource.open(new LogStore(faulty), { startingVersion: 3 })
+    const error = await source.nextBatch().catch((e: unknown) => e)
+    expect(isInjectedFault(error)).toBe(true)
+    expect((await collect(source.batches())).flatMap(paths)).toEqual(['d', 'e'])
+  })
+
+  // Regression: an abort during the idle wait surfaced the signal's raw reason.
+  it('a follower aborted while idle stops with AbortedError', async () => {
+    const t = await tableWithFiles()
+    const clock = new ManualClock()
+    const controller = new AbortController()
+    clock.sleep = (_ms: number, signal?: AbortSignal) => {
+      controller.abort()
+      return Promise.reject(signal?.reason as Error)
+    }
+    const source = await DeltaSource.open(t.log, { startingVersion: 'latest', clock })
+    const error = await collect(source.batches({ follow: true, signal: controller.signal })).catch(
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(AbortedError)
   })
 })

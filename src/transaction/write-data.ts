@@ -37,7 +37,12 @@ import {
 } from './data-writer.js'
 import { replacedSchema } from './new-table.js'
 import { type PartitionPredicate, partitionPredicate } from './partition-predicate.js'
-import { type CommitResult, type PostCommitHook, Transaction, type TransactionOptions } from './transaction.js'
+import {
+  type CommitResult,
+  type PostCommitHook,
+  Transaction,
+  type TransactionOptions,
+} from './transaction.js'
 import { discardFiles, nothingCommitted, writeMetrics } from './write-commit.js'
 import type { WriteTarget } from './write-layout.js'
 

@@ -48,7 +48,7 @@ import { discardRewrite, rewriteMetrics, rewriteTouchedFiles } from './delete-re
 import { candidateFiles, findTouchedFiles } from './delete-scan.js'
 import { discardDeletionVectors } from './deletion-vector-writer.js'
 import { type CommitResult, Transaction, type TransactionOptions } from './transaction.js'
-import { nothingCommitted } from './write-commit.js'
+import { nothingCommitted, operationFileOptions, operationTransaction } from './write-commit.js'
 import type { WriteOptions } from './write-data.js'
 
 export type DeleteStrategy = 'metadata' | 'deletion-vectors' | 'rewrite'
@@ -279,32 +279,10 @@ function transactionOptions(
   options: DeleteOptions,
   predicates: readonly string[],
 ): TransactionOptions {
-  const { isolationLevel, maxAttempts, engineInfo, clock, ids, signal, postCommitHooks } = options
-  return {
-    operation: 'DELETE',
-    operationParameters: { predicate: JSON.stringify(predicates) },
-    ...(isolationLevel === undefined ? {} : { isolationLevel }),
-    ...(maxAttempts === undefined ? {} : { maxAttempts }),
-    ...(engineInfo === undefined ? {} : { engineInfo }),
-    ...(clock === undefined ? {} : { clock }),
-    ...(ids === undefined ? {} : { ids }),
-    ...(signal === undefined ? {} : { signal }),
-    ...(postCommitHooks === undefined ? {} : { postCommitHooks }),
-  }
+  return operationTransaction(options, 'DELETE', { predicate: JSON.stringify(predicates) })
 }
 
 /** The data writer's options for the rewritten files. */
 function writeFileOptions(options: DeleteOptions): WriteDataFilesOptions {
-  const { targetFileSize, maxRowsPerFile, maxBufferedBytes, rowGroupSize, clock, ids, signal } =
-    options
-  return {
-    dataChange: true,
-    ...(targetFileSize === undefined ? {} : { targetFileSize }),
-    ...(maxRowsPerFile === undefined ? {} : { maxRowsPerFile }),
-    ...(maxBufferedBytes === undefined ? {} : { maxBufferedBytes }),
-    ...(rowGroupSize === undefined ? {} : { rowGroupSize }),
-    ...(clock === undefined ? {} : { clock }),
-    ...(ids === undefined ? {} : { ids }),
-    ...(signal === undefined ? {} : { signal }),
-  }
+  return operationFileOptions(options, true)
 }

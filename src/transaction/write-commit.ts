@@ -6,7 +6,59 @@
 import { CommitConflictError, MaxCommitAttemptsError } from '../errors.js'
 import type { LogStore } from '../log/log-store.js'
 import { decodeLogPath } from '../protocol/file-paths.js'
-import type { WrittenFiles } from './data-writer.js'
+import { definedFields } from '../util/objects.js'
+import type { WriteDataFilesOptions, WrittenFiles } from './data-writer.js'
+import type { TransactionOptions } from './transaction.js'
+
+/** The options of an operation that the transaction and the data writer take over. */
+type OperationOptions = Pick<
+  TransactionOptions,
+  'isolationLevel' | 'maxAttempts' | 'engineInfo' | 'clock' | 'ids' | 'signal' | 'postCommitHooks'
+> &
+  Pick<
+    WriteDataFilesOptions,
+    'targetFileSize' | 'maxRowsPerFile' | 'maxBufferedBytes' | 'rowGroupSize'
+  >
+
+/** The transaction options of an operation recorded as `operation` with these parameters. */
+export function operationTransaction(
+  options: OperationOptions,
+  operation: string,
+  operationParameters: Readonly<Record<string, unknown>>,
+): TransactionOptions {
+  return {
+    operation,
+    operationParameters,
+    ...definedFields(options, [
+      'isolationLevel',
+      'maxAttempts',
+      'engineInfo',
+      'clock',
+      'ids',
+      'signal',
+      'postCommitHooks',
+    ]),
+  }
+}
+
+/** The data writer's options of an operation. */
+export function operationFileOptions(
+  options: OperationOptions,
+  dataChange: boolean,
+): WriteDataFilesOptions {
+  return {
+    dataChange,
+    ...definedFields(options, [
+      'targetFileSize',
+      'maxRowsPerFile',
+      'maxBufferedBytes',
+      'rowGroupSize',
+      'clock',
+      'ids',
+      'signal',
+    ]),
+  }
+}
 
 /** Spark's `operationMetrics` of a write; Spark writes the numbers as strings. */
 export function writeMetrics(files: WrittenFiles): Record<string, string> {

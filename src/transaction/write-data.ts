@@ -43,7 +43,13 @@ import {
   Transaction,
   type TransactionOptions,
 } from './transaction.js'
-import { discardFiles, nothingCommitted, writeMetrics } from './write-commit.js'
+import {
+  discardFiles,
+  nothingCommitted,
+  operationFileOptions,
+  operationTransaction,
+  writeMetrics,
+} from './write-commit.js'
 import type { WriteTarget } from './write-layout.js'
 
 export interface WriteOptions extends Pick<
@@ -122,36 +128,14 @@ function alreadyCommitted(snapshot: Snapshot, options: WriteOptions): WriteResul
 }
 
 function fileOptions(options: WriteOptions, dataChange: boolean): WriteDataFilesOptions {
-  const { targetFileSize, maxRowsPerFile, maxBufferedBytes, rowGroupSize, clock, ids, signal } =
-    options
-  return {
-    dataChange,
-    ...(targetFileSize === undefined ? {} : { targetFileSize }),
-    ...(maxRowsPerFile === undefined ? {} : { maxRowsPerFile }),
-    ...(maxBufferedBytes === undefined ? {} : { maxBufferedBytes }),
-    ...(rowGroupSize === undefined ? {} : { rowGroupSize }),
-    ...(clock === undefined ? {} : { clock }),
-    ...(ids === undefined ? {} : { ids }),
-    ...(signal === undefined ? {} : { signal }),
-  }
+  return operationFileOptions(options, dataChange)
 }
 
 function transactionOptions(
   options: WriteOptions,
   operationParameters: Record<string, unknown>,
 ): TransactionOptions {
-  const { isolationLevel, maxAttempts, engineInfo, clock, ids, signal, postCommitHooks } = options
-  return {
-    ...(postCommitHooks === undefined ? {} : { postCommitHooks }),
-    operation: 'WRITE',
-    operationParameters,
-    ...(isolationLevel === undefined ? {} : { isolationLevel }),
-    ...(maxAttempts === undefined ? {} : { maxAttempts }),
-    ...(engineInfo === undefined ? {} : { engineInfo }),
-    ...(clock === undefined ? {} : { clock }),
-    ...(ids === undefined ? {} : { ids }),
-    ...(signal === undefined ? {} : { signal }),
-  }
+  return operationTransaction(options, 'WRITE', operationParameters)
 }
 
 /** Commits, deleting the written files again when the commit certainly failed. */

@@ -3,7 +3,7 @@
  * version (one listing from version + 1, then those commit files).
  */
 import { CorruptLogError } from '../errors.js'
-import type { LogEntry, LogSegment } from '../log/log-segment.js'
+import { buildLogSegment, type LogEntry, type LogSegment } from '../log/log-segment.js'
 import type { Signalled } from '../storage/object-store.js'
 import { replaySegment } from './read-segment.js'
 import type { Snapshot, SnapshotInit } from './snapshot.js'
@@ -22,6 +22,15 @@ export async function advance(
   }
   if (commits.length === 0) return undefined
   commits.sort((a, b) => versionOf(a) - versionOf(b))
+  if (versionOf(commits[0]!) > snapshot.version + 1) {
+    // The commits right after this snapshot are gone: metadata cleanup (by any process) removed
+    // them after a newer checkpoint. The table is fine; only this snapshot is too old to
+    // advance commit by commit. Load the latest version afresh (a real gap still fails there).
+    const segment = buildLogSegment(await log.listAll({ signal: options.signal }), {
+      tableUrl: log.tableUrl,
+    })!
+    return replaySegment(snapshot.context, segment, { signal: options.signal })
+  }
   commits.forEach((entry, i) => {
     const expected = snapshot.version + 1 + i
     if (versionOf(entry) !== expected) {
@@ -39,6 +48,7 @@ export async function advance(
     version,
     checkpoint: previous.checkpoint,
     commits: [...previous.commits, ...commits],
+    commitAtVersion: commits.at(-1),
     deltas: [...previous.deltas, ...commits],
     crc,
     earliestVersion: previous.earliestVersion,

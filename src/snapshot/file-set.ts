@@ -32,8 +32,11 @@ export function fileKey(canonicalPath: string, dv: DeletionVectorDescriptor | un
   return dv === undefined ? canonicalPath : `${canonicalPath}\u0000${dvUniqueId(dv)}`
 }
 
-export class FileSet {
-  private readonly slots = new Map<string, number>()
+/** The files of one layer, in flat parallel arrays (see the file comment). */
+class FlatFiles {
+  readonly slots = new Map<string, number>()
+  /** The key of each slot, for iterating keys in slot order. */
+  private keys: string[] = []
   private paths: (string | undefined)[] = []
   private sizes: number[] = []
   private modificationTimes: number[] = []
@@ -45,12 +48,10 @@ export class FileSet {
   private holes = 0
   private bytes = 0
 
-  /** Number of live files. */
   get size(): number {
     return this.slots.size
   }
 
-  /** Sum of the live files' sizes in bytes. */
   get totalBytes(): number {
     return this.bytes
   }
@@ -59,12 +60,18 @@ export class FileSet {
     return this.slots.has(key)
   }
 
+  sizeOf(key: string): number | undefined {
+    const slot = this.slots.get(key)
+    return slot === undefined ? undefined : this.sizes[slot]
+  }
+
   /** Adds (or replaces) the file under `key`. */
   add(key: string, add: Add): void {
     const existing = this.slots.get(key)
     if (existing !== undefined) this.drop(existing)
     const slot = this.paths.length
     this.slots.set(key, slot)
+    this.keys.push(key)
     this.paths.push(add.path)
     this.sizes.push(add.size)
     this.modificationTimes.push(add.modificationTime)
@@ -106,19 +113,16 @@ export class FileSet {
     }
   }
 
-  /** Live keys and files. */
+  /** Live keys and files, in insertion order. */
   *entries(): IterableIterator<[string, Add]> {
-    for (const [key, slot] of this.slots) yield [key, this.at(slot)]
+    const n = this.paths.length
+    for (let slot = 0; slot < n; slot++) {
+      if (this.paths[slot] !== undefined) yield [this.keys[slot]!, this.at(slot)]
+    }
   }
 
-  /** A copy that can be changed without touching this one (for incremental updates). */
-  clone(): FileSet {
-    const copy = new FileSet()
-    this.compactInto(copy)
-    return copy
-  }
-
-  private at(slot: number): Add {
+  /** The file at a slot (which must be live). */
+  at(slot: number): Add {
     const rare = this.rare.get(slot)
     const stats = this.stats[slot]
     const base = {
@@ -158,10 +162,11 @@ export class FileSet {
   }
 
   private compact(): void {
-    const fresh = new FileSet()
+    const fresh = new FlatFiles()
     this.compactInto(fresh)
     this.slots.clear()
     for (const [key, slot] of fresh.slots) this.slots.set(key, slot)
+    this.keys = fresh.keys
     this.paths = fresh.paths
     this.sizes = fresh.sizes
     this.modificationTimes = fresh.modificationTimes
@@ -173,12 +178,15 @@ export class FileSet {
   }
 
   /** Copies the live files into `target` in slot order, sharing interned partitions. */
-  private compactInto(target: FileSet): void {
+  private compactInto(target: FlatFiles): void {
     for (const [id, values] of this.interned) target.interned.set(id, values)
-    const bySlot = [...this.slots].sort((a, b) => a[1] - b[1])
-    for (const [key, slot] of bySlot) {
+    const n = this.paths.length
+    for (let slot = 0; slot < n; slot++) {
+      if (this.paths[slot] === undefined) continue
+      const key = this.keys[slot]!
       const next = target.paths.length
       target.slots.set(key, next)
+      target.keys.push(key)
       target.paths.push(this.paths[slot])
       target.sizes.push(this.sizes[slot]!)
       target.modificationTimes.push(this.modificationTimes[slot]!)
@@ -201,5 +209,155 @@ function rareOf(add: Add): Rare {
       ? {}
       : { defaultRowCommitVersion: add.defaultRowCommitVersion }),
     ...(add.clusteringProvider === undefined ? {} : { clusteringProvider: add.clusteringProvider }),
+  }
+}
+
+/**
+ * The live files of a snapshot. Incremental updates share the previous snapshot's files
+ * instead of copying them: a set made by `clone()` is a thin overlay — its own adds, plus the
+ * keys of the base it hides — over a frozen base, so advancing a snapshot of a million files
+ * by one commit costs that commit, not the million. Overlays are flattened into one layer
+ * when they grow large or deep.
+ */
+export class FileSet {
+  private readonly own = new FlatFiles()
+  /** Keys of the base that this layer removed or replaced. */
+  private readonly hidden = new Set<string>()
+  private hiddenBytes = 0
+  private frozen = false
+
+  private constructor(
+    private readonly base: FileSet | undefined,
+    private readonly depth: number,
+  ) {}
+
+  static empty(): FileSet {
+    return new FileSet(undefined, 0)
+  }
+
+  /** Number of live files. */
+  get size(): number {
+    return (this.base === undefined ? 0 : this.base.size - this.hidden.size) + this.own.size
+  }
+
+  /** Sum of the live files' sizes in bytes. */
+  get totalBytes(): number {
+    return (
+      (this.base === undefined ? 0 : this.base.totalBytes - this.hiddenBytes) + this.own.totalBytes
+    )
+  }
+
+  has(key: string): boolean {
+    return (
+      this.own.has(key) || (!this.hidden.has(key) && this.base !== undefined && this.base.has(key))
+    )
+  }
+
+  get(key: string): Add | undefined {
+    const slot = this.own.slots.get(key)
+    if (slot !== undefined) return this.own.at(slot)
+    return this.hidden.has(key) ? undefined : this.base?.get(key)
+  }
+
+  /** Adds (or replaces) the file under `key`. */
+  add(key: string, add: Add): void {
+    this.checkWritable()
+    this.hideInBase(key)
+    this.own.add(key, add)
+  }
+
+  /** Removes the file under `key`; returns whether it was live. */
+  remove(key: string): boolean {
+    this.checkWritable()
+    const inOwn = this.own.remove(key)
+    return this.hideInBase(key) || inOwn
+  }
+
+  /** Live files, oldest add first (a re-added file counts from its latest add). */
+  *[Symbol.iterator](): IterableIterator<Add> {
+    if (this.base !== undefined) {
+      if (this.hidden.size === 0) yield* this.base
+      else for (const [key, add] of this.base.entries()) if (!this.hidden.has(key)) yield add
+    }
+    yield* this.own
+  }
+
+  /** Live keys and files, in the same order. */
+  *entries(): IterableIterator<[string, Add]> {
+    if (this.base !== undefined) {
+      for (const entry of this.base.entries()) if (!this.hidden.has(entry[0])) yield entry
+    }
+    yield* this.own.entries()
+  }
+
+  /**
+   * A set that starts with these files and can be changed without touching this one. This
+   * set becomes read-only: it is shared from now on.
+   */
+  clone(): FileSet {
+    this.frozen = true
+    if (this.base === undefined || this.depth < 8) return new FileSet(this, this.depth + 1)
+    // A deep chain: fold the overlays above the bottom layer into one, touching only the
+    // files they changed — unless they changed so much that one flat layer is cheaper.
+    let overlay = this.own.size + this.hidden.size
+    let root: FileSet = this.base
+    while (root.base !== undefined) {
+      overlay += root.own.size + root.hidden.size
+      root = root.base
+    }
+    if (overlay > Math.max(4096, root.size / 4)) return FileSet.flatten(this)
+    const folded = new FileSet(root, 1)
+    for (const [key, add] of this.overlayEntries()) {
+      folded.hideInBase(key)
+      if (add !== undefined) folded.own.add(key, add)
+    }
+    folded.frozen = true
+    return new FileSet(folded, 2)
+  }
+
+  /** One flat layer holding the files of `files`. */
+  private static flatten(files: FileSet): FileSet {
+    const flat = FileSet.empty()
+    for (const [key, add] of files.entries()) flat.own.add(key, add)
+    flat.frozen = true
+    return new FileSet(flat, 1)
+  }
+
+  /**
+   * Every key the layers above the bottom one touched, with its file here (undefined when
+   * it is gone), in the order of the latest add.
+   */
+  private overlayEntries(): Map<string, Add | undefined> {
+    const layers: FileSet[] = []
+    if (this.base !== undefined) layers.push(this)
+    for (let layer = this.base; layer?.base !== undefined; layer = layer.base) layers.unshift(layer)
+    const touched = new Map<string, Add | undefined>()
+    for (const layer of layers) {
+      for (const key of layer.hidden) touched.set(key, undefined)
+      for (const [key] of layer.own.entries()) {
+        touched.delete(key)
+        touched.set(key, undefined)
+      }
+    }
+    for (const key of touched.keys()) touched.set(key, this.get(key))
+    return touched
+  }
+
+  private hideInBase(key: string): boolean {
+    if (this.base === undefined || this.hidden.has(key) || !this.base.has(key)) return false
+    this.hidden.add(key)
+    this.hiddenBytes += this.base.sizeOf(key) ?? 0
+    return true
+  }
+
+  /** Size of the live file under `key`, if any. */
+  sizeOf(key: string): number | undefined {
+    const own = this.own.sizeOf(key)
+    if (own !== undefined) return own
+    return this.hidden.has(key) ? undefined : this.base?.sizeOf(key)
+  }
+
+  private checkWritable(): void {
+    if (this.frozen) throw new Error('internal error: a shared FileSet was modified')
   }
 }

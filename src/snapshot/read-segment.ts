@@ -62,7 +62,16 @@ export async function replaySegment(
   checkReadSupport(state.protocol)
 
   const lastCommit = segment.commits.at(-1)
-  const commitInfo = lastCommit === undefined ? undefined : commitInfoOf(lastActions)
+  let commitInfo = lastCommit === undefined ? undefined : commitInfoOf(lastActions)
+  // A snapshot at a checkpoint's version read no commit; with in-commit timestamps its commit
+  // time is in that version's commitInfo all the same (the checkpoint drops commitInfo).
+  if (
+    lastCommit === undefined &&
+    segment.commitAtVersion !== undefined &&
+    ictActiveAt(state.protocol, state.metadata, segment.version)
+  ) {
+    commitInfo = commitInfoOf(await log.readJsonFile(segment.commitAtVersion.key, options))
+  }
   const warnings: string[] = []
   const crc = await crcText
   if (crc !== undefined) warnings.push(...checksumMismatches(crc, segment, state, log))
@@ -131,7 +140,9 @@ function snapshotTimestamp(
       )
     }
   }
-  const last = segment.commits.at(-1) ?? segment.checkpoint?.files[0]
+  // The commit file's time, also when a checkpoint at this version was written later; the
+  // checkpoint's own time only when the commit file is gone.
+  const last = segment.commits.at(-1) ?? segment.commitAtVersion ?? segment.checkpoint?.files[0]
   return last?.lastModified ?? 0
 }
 

@@ -56,7 +56,7 @@ export class Replay {
   ) {
     this.protocol = from?.protocol
     this.metadata = from?.metadata
-    this.files = from === undefined ? new FileSet() : from.files.clone()
+    this.files = from === undefined ? FileSet.empty() : from.files.clone()
     this.tombstones = new Map(from?.tombstones)
     this.txns = new Map(from?.txns)
     this.domains = new Map(from?.domains)

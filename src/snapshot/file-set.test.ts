@@ -1,0 +1,92 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import type { Add } from '../protocol/actions.js'
+import { FileSet } from './file-set.js'
+
+const add = (path: string, size = 1, part = 'a'): Add => ({
+  path,
+  partitionValues: { part },
+  size,
+  modificationTime: 0,
+  dataChange: true,
+})
+
+describe('FileSet', () => {
+  it('keeps files in add order, replaces re-added keys, and counts bytes', () => {
+    const files = FileSet.empty()
+    files.add('a', add('a', 10))
+    files.add('b', add('b', 20))
+    files.add('a', add('a', 5))
+    expect([...files].map((f) => [f.path, f.size])).toEqual([
+      ['b', 20],
+      ['a', 5],
+    ])
+    expect(files.size).toBe(2)
+    expect(files.totalBytes).toBe(25)
+    expect(files.remove('b')).toBe(true)
+    expect(files.remove('b')).toBe(false)
+    expect(files.get('a')?.size).toBe(5)
+  })
+
+  it('interns partition-value maps: files of one partition share one object', () => {
+    const files = FileSet.empty()
+    files.add('x', add('x', 1, 'p'))
+    files.add('y', add('y', 1, 'p'))
+    const [x, y] = [...files]
+    expect(x!.partitionValues).toBe(y!.partitionValues)
+  })
+
+  it('a clone shares its base: changes to the clone never show in the base, which is frozen', () => {
+    const base = FileSet.empty()
+    base.add('a', add('a', 1))
+    base.add('b', add('b', 2))
+    const next = base.clone()
+    next.remove('a')
+    next.add('c', add('c', 4))
+    next.add('b', add('b', 8))
+    expect([...base].map((f) => f.path)).toEqual(['a', 'b'])
+    expect(base.totalBytes).toBe(3)
+    expect([...next].map((f) => [f.path, f.size])).toEqual([
+      ['c', 4],
+      ['b', 8],
+    ])
+    expect(next.size).toBe(2)
+    expect(next.totalBytes).toBe(12)
+    expect(next.has('a')).toBe(false)
+    expect(() => base.add('z', add('z'))).toThrow(/shared FileSet/)
+  })
+
+  it('behaves like a Map through any chain of clones (property)', () => {
+    const op = fc.oneof(
+      fc.record({
+        kind: fc.constant('add' as const),
+        key: fc.integer({ min: 0, max: 30 }),
+        size: fc.integer({ min: 1, max: 100 }),
+      }),
+      fc.record({ kind: fc.constant('remove' as const), key: fc.integer({ min: 0, max: 30 }) }),
+      fc.record({ kind: fc.constant('clone' as const) }),
+    )
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
+        let files = FileSet.empty()
+        const model = new Map<string, number>()
+        for (const o of ops) {
+          if (o.kind === 'clone') files = files.clone()
+          else if (o.kind === 'add') {
+            const key = `k${o.key}`
+            model.delete(key)
+            model.set(key, o.size)
+            files.add(key, add(key, o.size))
+          } else {
+            const key = `k${o.key}`
+            expect(files.remove(key)).toBe(model.delete(key))
+          }
+        }
+        expect([...files].map((f) => [f.path, f.size])).toEqual([...model])
+        expect(files.size).toBe(model.size)
+        expect(files.totalBytes).toBe([...model.values()].reduce((a, b) => a + b, 0))
+      }),
+      { numRuns: 300 },
+    )
+  })
+})

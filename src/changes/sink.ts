@@ -105,7 +105,11 @@ export class DeltaSink {
   private async latest(): Promise<Snapshot> {
     this.snapshot =
       this.snapshot === undefined
-        ? await loadSnapshot(this.log, { stats: 'skip' })
+        ? await loadSnapshot(this.log, {
+            stats: 'skip',
+            // The snapshot's clock is what post-commit cleanup measures log retention by.
+            ...(this.options.clock === undefined ? {} : { clock: this.options.clock }),
+          })
         : await this.snapshot.update()
     return this.snapshot
   }

@@ -5,8 +5,10 @@ import {
   metadataAction,
   removeAction,
 } from '../../conformance/support/log-table.js'
-import { AbortedError, StreamChangeUnsupportedError } from '../errors.js'
+import { AbortedError, StreamChangeUnsupportedError, VersionNotFoundError } from '../errors.js'
 import { LogStore } from '../log/log-store.js'
+import { writeCheckpoint } from '../maintenance/checkpoint.js'
+import { loadSnapshot } from '../snapshot/load.js'
 import { FaultyStore, isInjectedFault } from '../storage/fault.js'
 import { collect } from '../util/async.js'
 import { ManualClock } from '../util/clock.js'
@@ -200,5 +202,28 @@ describe('DeltaSource', () => {
       (e: unknown) => e,
     )
     expect(error).toBeInstanceOf(AbortedError)
+  })
+
+  // Regression: a stream read the schema from the version before its first commit, so
+  // starting at the earliest commit left after log cleanup failed on the version before it.
+  it('starts or resumes at the earliest version left by cleanup; before it, VersionNotFoundError', async () => {
+    const t = await tableWithFiles()
+    await writeCheckpoint(await loadSnapshot(t.log))
+    await t.memory.delete('_delta_log/00000000000000000000.json')
+    await t.memory.delete('_delta_log/00000000000000000001.json')
+    await t.commit(3, [addAction('d')])
+    const fromEarliest = await DeltaSource.open(t.log, { startingVersion: 2 })
+    expect((await collect(fromEarliest.batches())).flatMap(paths)).toEqual(['b', 'd'])
+    const offset: SourceOffset = {
+      tableId: 'table-1',
+      version: 2,
+      index: -1,
+      isInitialSnapshot: false,
+    }
+    const resumed = await DeltaSource.open(t.log, {}, offset)
+    expect((await collect(resumed.batches())).flatMap(paths)).toEqual(['b', 'd'])
+    const tooOld = DeltaSource.open(t.log, {}, { ...offset, version: 1 })
+    await expect(tooOld).rejects.toBeInstanceOf(VersionNotFoundError)
+    await expect(tooOld).rejects.toMatchObject({ earliest: 2 })
   })
 })

@@ -13,7 +13,12 @@
  * Metadata changes that only add nullable columns flow through; any other schema change
  * stops the stream, as a restart against the new schema is needed.
  */
-import { InvalidArgumentError, StreamChangeUnsupportedError } from '../errors.js'
+import {
+  AbortedError,
+  InvalidArgumentError,
+  StreamChangeUnsupportedError,
+  VersionNotFoundError,
+} from '../errors.js'
 import type { LogStore } from '../log/log-store.js'
 import type * as arrow from 'apache-arrow'
 import type { Add, Metadata, Protocol } from '../protocol/actions.js'
@@ -35,6 +40,7 @@ import type { Signalled } from '../storage/object-store.js'
 import { versionAtTimestamp } from '../snapshot/history.js'
 import { parseTimestampInput } from '../snapshot/history.js'
 import { loadSnapshot } from '../snapshot/load.js'
+import type { Snapshot } from '../snapshot/snapshot.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import { isAdditiveSchemaChange } from './schema-change.js'
 import { tail, type CommitRecord } from './tail.js'
@@ -183,8 +189,7 @@ export class DeltaSource {
         mode: 'at-or-after',
       })
     }
-    // The schema in force just before the first commit read (or at it, for version 0).
-    const base = await loadSnapshot(log, { version: Math.max(0, start - 1), stats: 'skip' })
+    const base = await baseSnapshot(log, start)
     return new DeltaSource(log, options, {
       offset: undefined,
       metadata: base.metadata,
@@ -214,10 +219,7 @@ export class DeltaSource {
         pending: files,
       })
     }
-    const base = await loadSnapshot(log, {
-      version: Math.max(0, offset.version - 1),
-      stats: 'skip',
-    })
+    const base = await baseSnapshot(log, offset.version)
     if (base.metadata.id !== offset.tableId) throw tableChanged(offset, base.metadata.id)
     const source = new DeltaSource(log, options, {
       offset,
@@ -226,10 +228,11 @@ export class DeltaSource {
       nextVersion: offset.version,
       pending: [],
     })
-    // Re-read the version the offset points into, keeping only files after its index.
-    const first = await source.readVersions(offset.version, offset.version)
-    source.pending = first.filter((f) => f.index > offset.index)
-    source.nextVersion = offset.version + 1
+    // Re-read the version the offset points into, keeping only files after its index. When
+    // that version is not committed yet (a stream stopped when caught up), nothing is read
+    // and the source still expects it next.
+    await source.readVersions(offset.version, offset.version)
+    source.pending = source.pending.filter((f) => f.index > offset.index)
     return source
   }
 
@@ -304,8 +307,7 @@ export class DeltaSource {
     const maxFiles = this.options.maxFilesPerTrigger ?? 1000
     const maxBytes = this.options.maxBytesPerTrigger
     if (this.pending.length < maxFiles) {
-      const more = await this.readVersions(this.nextVersion, undefined, options.signal)
-      this.pending.push(...more)
+      await this.readVersions(this.nextVersion, undefined, options.signal)
     }
     const admitted: StreamFile[] = []
     let bytes = 0
@@ -350,7 +352,10 @@ export class DeltaSource {
         continue
       }
       if (!options.follow) return
-      await this.clock.sleep(poll, options.signal)
+      // An abort while idle is reported like one while reading: AbortedError.
+      await this.clock.sleep(poll, options.signal).catch((error: unknown) => {
+        throw new AbortedError(error)
+      })
     }
   }
 
@@ -363,25 +368,24 @@ export class DeltaSource {
     }
   }
 
-  /** Reads commits from `from` (to `to`), applying the change rules; advances nextVersion. */
-  private async readVersions(
-    from: number,
-    to?: number,
-    signal?: AbortSignal,
-  ): Promise<StreamFile[]> {
-    const out: StreamFile[] = []
+  /**
+   * Reads commits from `from` (to `to`), applying the change rules, into `pending`. Each
+   * commit's files are queued together with advancing nextVersion, so a failure part-way
+   * (a storage error, an abort) keeps the commits already read and a retry continues after
+   * them, never skipping one.
+   */
+  private async readVersions(from: number, to?: number, signal?: AbortSignal): Promise<void> {
     const maxFiles = this.options.maxFilesPerTrigger ?? 1000
     for await (const commit of tail(this.log, from, {
       ...(to === undefined ? {} : { endVersion: to }),
       ...(signal === undefined ? {} : { signal }),
     })) {
       const files = this.filesOf(commit)
-      out.push(...files.files)
+      this.pending.push(...files.files)
       this.nextVersion = commit.version + 1
       // Read ahead no further than a batch needs.
-      if (to === undefined && out.length + this.pending.length >= maxFiles) break
+      if (to === undefined && this.pending.length >= maxFiles) break
     }
-    return out
   }
 
   /** The files a commit contributes, or an error when the stream cannot represent it. */
@@ -459,6 +463,22 @@ export class DeltaSource {
     }
     this.schema = next
     this.metadata = metadata
+  }
+}
+
+/**
+ * The table as of just before commit `version` is read: the snapshot at `version - 1` (at 0
+ * for version 0). When log cleanup removed that version but `version` itself is still there
+ * (the earliest version kept, with its checkpoint), its own snapshot stands in, as a stream
+ * may start at any commit still in the log; when neither is there, the
+ * `VersionNotFoundError` names `version` and the earliest available one.
+ */
+async function baseSnapshot(log: LogStore, version: number): Promise<Snapshot> {
+  try {
+    return await loadSnapshot(log, { version: Math.max(0, version - 1), stats: 'skip' })
+  } catch (error) {
+    if (!(error instanceof VersionNotFoundError) || version === 0) throw error
+    return loadSnapshot(log, { version, stats: 'skip' })
   }
 }
 

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { addAction, LogTable } from '../../conformance/support/log-table.js'
 import { AbortedError, VersionNotFoundError } from '../errors.js'
 import { LogStore } from '../log/log-store.js'
+import { FaultyStore } from '../storage/fault.js'
 import { MemoryStore } from '../storage/memory.js'
+import type { ListOptions, ObjectMeta } from '../storage/object-store.js'
 import { collect } from '../util/async.js'
 import { ManualClock } from '../util/clock.js'
 import { tail } from './tail.js'
@@ -98,5 +100,29 @@ describe('tail', () => {
       }),
     ).catch(() => undefined)
     expect(waits).toEqual([10, 20, 40, 50, 50])
+  })
+
+  // Regression: a commit landing between the tail's first listing (from the start version)
+  // and its check of the whole log made the start version look cleaned up. Seen with a
+  // follower starting at the head of a table on S3 and Azure while a writer appended.
+  it('a start version committed between its two listings is followed, not reported cleaned up', async () => {
+    const t = await LogTable.create()
+    class CommitBetweenListings extends FaultyStore {
+      lists = 0
+      override async *list(prefix: string, options?: ListOptions): AsyncIterable<ObjectMeta> {
+        if (++this.lists === 2) await t.commit(1, [addAction('a')])
+        yield* super.list(prefix, options)
+      }
+    }
+    const clock = new ManualClock()
+    const seen: number[] = []
+    for await (const record of tail(new LogStore(new CommitBetweenListings(t.memory)), 1, {
+      follow: true,
+      clock,
+    })) {
+      seen.push(record.version)
+      break
+    }
+    expect(seen).toEqual([1])
   })
 })

@@ -132,6 +132,9 @@ async function checkStart(
   // A tail reads commit files one by one: any commit still present can be read.
   const earliest = versions.length === 0 ? undefined : Math.min(...versions)
   if (fromVersion === latest + 1) return
+  // Committed between the two listings (a writer racing a follower starting at the head):
+  // it is there, not cleaned up; the tail reads it on its next listing.
+  if (versions.includes(fromVersion)) return
   if (fromVersion > latest) {
     throw new VersionNotFoundError(
       fromVersion,

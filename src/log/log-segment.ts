@@ -41,6 +41,12 @@ export interface LogSegment {
   /** Commit files in (checkpoint version, version], ascending and contiguous. */
   readonly commits: readonly LogEntry[]
   /**
+   * The commit file of `version` itself, when listed. Usually `commits.at(-1)`; when the
+   * checkpoint is at `version`, `commits` is empty and this is still the file whose time (or
+   * in-commit timestamp) is the snapshot's commit time — not the checkpoint's, written later.
+   */
+  readonly commitAtVersion?: LogEntry | undefined
+  /**
    * What replay reads after the checkpoint, in order: the commits, except that a log
    * compaction file may stand for a run of them (never for the last one, whose commitInfo
    * the snapshot needs).
@@ -157,6 +163,7 @@ export function buildLogSegment(
     version: target,
     checkpoint,
     commits: segmentCommits,
+    commitAtVersion: commits.get(target),
     deltas: withCompactions(segmentCommits, compactions, first, target),
     crc: crcs.get(target),
     earliestVersion: earliest ?? target,

@@ -47,13 +47,19 @@ import {
 
 export const ENGINE_INFO = 'deltalake-ts/0.1.0'
 
+const DEFAULT_MAX_ATTEMPTS = 100
+
 export interface TransactionOptions {
   /** The operation name recorded in commitInfo (`WRITE`, `DELETE`, `CREATE TABLE`, ...). */
   readonly operation: string
   readonly operationParameters?: Readonly<Record<string, unknown>>
   /** Default `WriteSerializable` (Spark's default); `Serializable` also conflicts on concurrent blind appends. */
   readonly isolationLevel?: 'Serializable' | 'WriteSerializable'
-  /** Commit attempts before giving up with `MaxCommitAttemptsError`. Default 20. */
+  /**
+   * Commit attempts before giving up with `MaxCommitAttemptsError`. Default 100: a writer
+   * that never conflicts only loses races, and under steady contention from many writers an
+   * unlucky one can lose a few dozen in a row (Spark effectively never gives up).
+   */
   readonly maxAttempts?: number
   readonly backoff?: BackoffOptions
   readonly engineInfo?: string
@@ -248,7 +254,7 @@ export class Transaction {
   async commit(): Promise<CommitResult> {
     if (this.committed) throw new OperationNotAllowedError('This transaction was already committed')
     this.validate()
-    const maxAttempts = this.options.maxAttempts ?? 20
+    const maxAttempts = this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS
     const summary = this.summary()
     const signal = this.options.signal
     let version = this.readVersion + 1
@@ -271,6 +277,10 @@ export class Transaction {
           conflictHint('table-created-concurrently'),
         )
       }
+      if (attempt >= maxAttempts) throw new MaxCommitAttemptsError(attempt, version)
+      // Back off before catching up, not after: the next put then follows the read of the
+      // newest commit closely, instead of landing on a version others took while we slept.
+      await sleepBackoff(attempt - 1, this.clock, this.ids, { ...this.options.backoff, signal })
       const winners = await this.winnersFrom(version)
       for (const winner of winners) {
         if (commitTxnId(winner.actions) === this.txnId) {
@@ -296,8 +306,6 @@ export class Transaction {
       }
       // Jump past every winner at once (retrying at v+1 only chases a fast writer).
       if (winners.length > 0) version = winners.at(-1)!.version + 1
-      if (attempt >= maxAttempts) throw new MaxCommitAttemptsError(attempt, version - 1)
-      await sleepBackoff(attempt - 1, this.clock, this.ids, { ...this.options.backoff, signal })
     }
   }
 

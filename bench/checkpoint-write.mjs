@@ -1,0 +1,142 @@
+// checkpoint.write: writing a classic checkpoint of the 1M-file table (`writeCheckpoint` of a
+// loaded snapshot: 1,009,000 adds + tombstones), next to the bound: parquet-wasm writing the
+// same Arrow columns (built beforehand, outside the timing) with the same writer settings.
+// Writes land in an in-memory overlay, so the fixture is never changed. Peak memory of the
+// write is measured in child processes, above a process that only loads the snapshot.
+import * as arrow from 'apache-arrow'
+import * as pw from 'parquet-wasm'
+import { checkpointBatches } from '../dist/engine/checkpoint-write.js'
+import { LogStore } from '../dist/log/log-store.js'
+import { writeCheckpoint } from '../dist/maintenance/checkpoint.js'
+import { allActions, checkpointContent } from '../dist/maintenance/checkpoint-content.js'
+import { checkpointColumnOptions } from '../dist/maintenance/checkpoint-layout.js'
+import { loadSnapshot } from '../dist/snapshot/load.js'
+import { LocalStore } from '../dist/storage/local.js'
+import { CHECKPOINT_TABLE, T0, checkpointTable } from './fixtures.mjs'
+import {
+  alternate,
+  childCase,
+  childDone,
+  collect,
+  compareRow,
+  inChild,
+  log,
+  record,
+  smoke,
+  stats,
+  trackRss,
+} from './lib.mjs'
+import { OverlayStore } from './stores.mjs'
+
+// What bounds the figures, from the latest full run and its profile (see bench/README.md).
+const NOTES = []
+
+const dir = await checkpointTable(CHECKPOINT_TABLE)
+const now = T0 + (CHECKPOINT_TABLE.base + CHECKPOINT_TABLE.after) * 1000
+const snapshot = await loadSnapshot(new LogStore(new OverlayStore(new LocalStore(dir))))
+
+/** Ours: the checkpoint of the snapshot, as `table.checkpoint()` writes it. */
+const ours = () => writeCheckpoint(snapshot, { now })
+
+/** The Arrow record batches of the same checkpoint, built by our schema and builder. */
+async function arrowTable() {
+  const content = checkpointContent(snapshot, now)
+  const batches = []
+  for await (const batch of checkpointBatches(
+    allActions(content),
+    checkpointColumnOptions(snapshot),
+  ))
+    batches.push(batch)
+  return new arrow.Table(batches)
+}
+
+/** The writer settings of our checkpoint writer (engine/checkpoint-write.ts). */
+function writerProperties() {
+  return new pw.WriterPropertiesBuilder()
+    .setCompression(pw.Compression.SNAPPY)
+    .setStatisticsEnabled(pw.EnabledStatistics.Chunk)
+    .setMaxRowGroupSize(131_072)
+    .setDictionaryEnabled(false)
+    .setColumnStatisticsEnabled('add.stats', pw.EnabledStatistics.None)
+    .setCreatedBy('bench')
+    .build()
+}
+
+/** The bound: Arrow JS to wasm (IPC) and one parquet-wasm write of the whole table. */
+function raw(table) {
+  const wasmTable = pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream'))
+  return pw.writeParquet(wasmTable, writerProperties()).length
+}
+
+if (childCase !== undefined) {
+  // The snapshot is loaded; its load peaked higher than a chunked write may, so the write's
+  // own peak is sampled from here on, above the RSS the loaded snapshot holds after a GC.
+  collect()
+  const beforeMb = process.memoryUsage.rss() / 2 ** 20
+  const tracker = trackRss()
+  let size = 0
+  if (childCase === 'ours') size = (await ours()).sizeInBytes
+  else if (childCase === 'baseline') size = raw(await arrowTable())
+  const sampledMb = tracker.stop()
+  collect()
+  childDone({ size, files: snapshot.numFiles, beforeMb, sampledMb })
+}
+
+log(`  snapshot v${snapshot.version}: ${snapshot.numFiles} files`)
+let started = performance.now()
+const table = await arrowTable()
+const buildMs = performance.now() - started
+log(`  Arrow columns built in ${buildMs.toFixed(0)} ms (${table.numRows} rows)`)
+const { samples, last } = await alternate(
+  { ours, raw: async () => raw(table) },
+  smoke ? { warmup: 1, runs: 2 } : { warmup: 1, runs: 5 },
+)
+const builds = []
+for (let i = 0; i < (smoke ? 1 : 3); i++) {
+  collect()
+  started = performance.now()
+  await arrowTable()
+  builds.push(performance.now() - started)
+}
+
+const file = import.meta.filename
+const loaded = await inChild(file, 'loaded')
+const memOurs = await inChild(file, 'ours')
+const memRaw = await inChild(file, 'baseline')
+// The write's peak above the loaded snapshot: the sampled peak during the write (it yields
+// between batches) or, when higher, the process peak above a process that only loaded.
+const extra = (m) => Math.max(m.sampledMb - m.beforeMb, m.peakRssMb - loaded.peakRssMb)
+const sizeMb = last.ours.sizeInBytes / 2 ** 20
+const boundMb = 2 * sizeMb + 256
+
+const rows = [
+  compareRow(`classic checkpoint of ${last.ours.numActions} actions`, samples.ours, samples.raw, {
+    kind: 'time',
+    target: '≤ 1.5x baseline',
+    met: (ratio) => ratio <= 1.5,
+    note: `${sizeMb.toFixed(0)} MB file (raw write: ${(last.raw / 2 ** 20).toFixed(0)} MB); baseline excludes building the Arrow columns`,
+  }),
+  {
+    case: 'peak memory of the write, above a process that loaded the snapshot',
+    ours: { median: extra(memOurs) },
+    baseline: { median: extra(memRaw) },
+    unit: 'MB',
+    ratio: extra(memOurs) / extra(memRaw),
+    ratioKind: 'time',
+    target: `memory bounded (chunked): ≤ 2 × file + 256 MB = ${boundMb.toFixed(0)} MB`,
+    met: extra(memOurs) <= boundMb,
+    peakMb: `${Math.round(memOurs.peakRssMb)} / ${Math.round(memRaw.peakRssMb)} (loaded ${Math.round(loaded.peakRssMb)})`,
+    note: 'RSS sampled during the write above the RSS after loading (or maxRSS above a loading-only process, if higher); baseline: build all Arrow columns, then one write',
+  },
+  {
+    case: 'of which: building the Arrow batches (checkpointBatches over the snapshot)',
+    ours: stats(builds),
+    note: 'our schema and column builder, no Parquet encoding',
+  },
+]
+
+record('checkpoint.write', {
+  description: `\`writeCheckpoint\` (classic, Snappy, stats JSON + stats_parsed + partitionValues_parsed as the table's defaults ask) of a loaded snapshot of the ${CHECKPOINT_TABLE.files}-file table at v${snapshot.version}, into an in-memory overlay, against parquet-wasm writing the same Arrow columns with the same settings (IPC hand-off included, Arrow build excluded). ${samples.ours.length} alternating runs after a warm-up; memory from child processes.`,
+  rows,
+  notes: NOTES,
+})

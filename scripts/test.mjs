@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The project's test command (`npm test`): builds the package (tests run the built CLI and
 // spawn writer processes from dist/), type-checks and lints everything, runs the whole
-// vitest suite, and ends with one line `N passed, N failed` — the type check and lint count
-// as one test each. Extra arguments go to vitest (e.g. `npm test -- src/storage`).
+// vitest suite and the benchmarks at smoke sizes, and ends with one line `N passed, N failed`
+// — the type check, the lint and the benchmark smoke run count as one test each. Extra
+// arguments go to vitest (e.g. `npm test -- src/storage`).
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import * as path from 'node:path'
@@ -71,5 +72,11 @@ if (existsSync(report)) {
   console.log('FAILED: vitest produced no report (it crashed or its global setup failed)')
   failed++
 }
+// The benchmarks at tiny sizes, so the suite never rots (they time nothing here).
+if (!filtered)
+  check('benchmarks, smoke sizes (bench/run.mjs --smoke)', process.execPath, [
+    path.join(root, 'bench/run.mjs'),
+    '--smoke',
+  ])
 console.log(`${passed} passed, ${failed} failed`)
 process.exit(failed === 0 ? 0 : 1)

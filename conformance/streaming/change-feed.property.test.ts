@@ -12,13 +12,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { changesToTable } from '../../src/changes/cdf.js'
 import type { SourceOptions } from '../../src/changes/source.js'
-import {
-  type ReadRows,
-  StreamConsumer,
-  triggerLimits,
-  type TriggerLimits,
-} from './support/consumer.js'
-import { type HistoryCommand, HistoryTable, historyCommand } from './support/history.js'
+import { type ReadRows, StreamConsumer, streamStep, triggerLimits } from './support/consumer.js'
+import { HistoryTable, historyCommand } from './support/history.js'
 import {
   changeRows,
   type ChangeRow,
@@ -30,33 +25,7 @@ import {
 const CHANGE_COLUMNS = ['id', 'part', '_change_type', '_commit_version', '_commit_timestamp']
 const EVERY_CHANGE = { deletes: true, updates: true }
 
-type Step =
-  | HistoryCommand
-  | { readonly kind: 'consume'; readonly batches: number }
-  | {
-      readonly kind: 'restart'
-      readonly limits: TriggerLimits
-      readonly crashMidBatch: boolean
-    }
-
-const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 3, arbitrary: historyCommand(EVERY_CHANGE) },
-  {
-    weight: 2,
-    arbitrary: fc.record({
-      kind: fc.constant('consume' as const),
-      batches: fc.integer({ min: 1, max: 3 }),
-    }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      kind: fc.constant('restart' as const),
-      limits: triggerLimits,
-      crashMidBatch: fc.boolean(),
-    }),
-  },
-)
+const step = streamStep(EVERY_CHANGE)
 
 const scenario = fc.record({
   seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),

@@ -18,18 +18,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { SourceOptions } from '../../src/changes/source.js'
-import {
-  type ReadRows,
-  StreamConsumer,
-  triggerLimits,
-  type TriggerLimits,
-} from './support/consumer.js'
-import {
-  type AllowedChanges,
-  type HistoryCommand,
-  HistoryTable,
-  historyCommand,
-} from './support/history.js'
+import { type ReadRows, StreamConsumer, streamStep, triggerLimits } from './support/consumer.js'
+import { type AllowedChanges, HistoryTable, historyCommand } from './support/history.js'
 import {
   collectBatches,
   duplicates,
@@ -56,36 +46,6 @@ const OPTIONS: Record<Mode, SourceOptions> = {
 /** Where the stream starts: the snapshot, `latest`, or a version (as a fraction of the history). */
 type Start = 'snapshot' | 'latest' | { readonly versionAt: number }
 
-type Step =
-  | HistoryCommand
-  | { readonly kind: 'consume'; readonly batches: number }
-  | {
-      readonly kind: 'restart'
-      readonly limits: TriggerLimits
-      readonly crashMidBatch: boolean
-    }
-
-function step(allowed: AllowedChanges): fc.Arbitrary<Step> {
-  return fc.oneof(
-    { weight: 3, arbitrary: historyCommand(allowed) },
-    {
-      weight: 2,
-      arbitrary: fc.record({
-        kind: fc.constant('consume' as const),
-        batches: fc.integer({ min: 1, max: 3 }),
-      }),
-    },
-    {
-      weight: 1,
-      arbitrary: fc.record({
-        kind: fc.constant('restart' as const),
-        limits: triggerLimits,
-        crashMidBatch: fc.boolean(),
-      }),
-    },
-  )
-}
-
 const scenario = fc
   .constantFrom<Mode>('plain', 'ignoreDeletes', 'skipChangeCommits')
   .chain((mode) =>
@@ -101,7 +61,7 @@ const scenario = fc
         fc.record({ versionAt: fc.double({ min: 0, max: 1, noNaN: true }) }),
       ),
       limits: triggerLimits,
-      steps: fc.array(step(ALLOWED[mode]), { minLength: 1, maxLength: 12 }),
+      steps: fc.array(streamStep(ALLOWED[mode]), { minLength: 1, maxLength: 12 }),
     }),
   )
 

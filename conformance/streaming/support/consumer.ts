@@ -14,6 +14,7 @@ import {
   type SourceOptions,
 } from '../../../src/changes/source.js'
 import type { LogStore } from '../../../src/log/log-store.js'
+import { type AllowedChanges, type HistoryCommand, historyCommand } from './history.js'
 
 export interface TriggerLimits {
   readonly maxFilesPerTrigger?: number
@@ -28,6 +29,38 @@ export const triggerLimits: fc.Arbitrary<TriggerLimits> = fc.record(
   },
   { requiredKeys: [] },
 )
+
+/** One step of a streaming scenario: change the table, consume some batches, or restart. */
+export type StreamStep =
+  | HistoryCommand
+  | { readonly kind: 'consume'; readonly batches: number }
+  | {
+      readonly kind: 'restart'
+      readonly limits: TriggerLimits
+      readonly crashMidBatch: boolean
+    }
+
+/** Steps that change the table as `allowed` says, consume batches, or restart the consumer. */
+export function streamStep(allowed: AllowedChanges): fc.Arbitrary<StreamStep> {
+  return fc.oneof(
+    { weight: 3, arbitrary: historyCommand(allowed) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant('consume' as const),
+        batches: fc.integer({ min: 1, max: 3 }),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('restart' as const),
+        limits: triggerLimits,
+        crashMidBatch: fc.boolean(),
+      }),
+    },
+  )
+}
 
 export type ReadRows<Row> = (source: DeltaSource, batch: MicroBatch) => Promise<Row[]>
 

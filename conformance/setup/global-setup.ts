@@ -117,7 +117,7 @@ async function startAzurite(): Promise<{ server: AzureServer; stop: () => Promis
     { stdio: 'ignore' },
   )
   const endpoint = `http://127.0.0.1:${port}/devstoreaccount1`
-  for (let i = 0; i < 200 && !(await reachableUrl(`${endpoint}?comp=list`)); i++) {
+  for (let i = 0; i < 200 && !(await reachableUrl(`${endpoint}?comp=list`, 1)); i++) {
     await new Promise((r) => setTimeout(r, 50))
   }
   const version = (
@@ -188,12 +188,20 @@ function freePort(): Promise<number> {
   })
 }
 
-async function reachableUrl(url: string): Promise<boolean> {
-  try {
-    await fetch(url, { signal: AbortSignal.timeout(2000) })
-    return true
-  } catch {
-    return false
+/**
+ * Whether a server answers at `url`. Patient: a server on a loaded machine (the suite's own
+ * processes, other jobs) can take seconds to answer, and in CI a wrong "no" fails the run. A
+ * server that is down refuses at once, so asking a few times costs little.
+ */
+async function reachableUrl(url: string, attempts = 4): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(5000) })
+      return true
+    } catch {
+      if (attempt >= attempts) return false
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
   }
 }
 

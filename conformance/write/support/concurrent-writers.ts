@@ -101,7 +101,7 @@ export function writerPlans(opsPerWriter: number): fc.Arbitrary<WriterPlans> {
 }
 
 /** A commit's effect on the rows, applied in version order to replay the log. */
-type Effect =
+export type Effect =
   | { readonly kind: 'append'; readonly rows: readonly Row[] }
   /** Removes the rows of `part` the commit read, adds `rows`. */
   | { readonly kind: 'replace'; readonly part: string; readonly rows: readonly Row[] }
@@ -115,14 +115,21 @@ interface Acknowledged {
   readonly attempts: number
 }
 
-interface Conflict {
+/** A conflict a writer got: what it read, and the error (in-process, or as a child reported it). */
+export interface Conflict {
   readonly writer: number
   /** The snapshot the failed operation read. */
   readonly read: Snapshot
   /** The partition whose files it read, or the app id it wrote. */
   readonly readPart: string | undefined
   readonly appId: string | undefined
-  readonly error: CommitConflictError
+  readonly error: Pick<CommitConflictError, 'code' | 'kind' | 'winningVersion'>
+}
+
+/** The effects a replay needs: by commit version, and by `appId:version` for unknown outcomes. */
+export interface EffectLedger {
+  readonly effects: ReadonlyMap<number, Effect>
+  readonly appEffects: ReadonlyMap<string, Effect>
 }
 
 export interface RunResult {
@@ -398,7 +405,7 @@ export function runWriters(
 }
 
 /** Re-checks a conflict's rule against the commit it names as the winner. */
-function expectJustified(conflict: Conflict, commits: readonly LoggedCommit[]): void {
+export function expectJustified(conflict: Conflict, commits: readonly LoggedCommit[]): void {
   const { error, read } = conflict
   expect(error.code).toBe('COMMIT_CONFLICT')
   expect(error.winningVersion).toBeGreaterThan(read.version)
@@ -431,7 +438,7 @@ function expectJustified(conflict: Conflict, commits: readonly LoggedCommit[]): 
 }
 
 /** The rows of every version, replaying the commits' effects in version order. */
-function replayEffects(ledger: Ledger, commits: readonly LoggedCommit[]): Row[][] {
+export function replayEffects(ledger: EffectLedger, commits: readonly LoggedCommit[]): Row[][] {
   const states: Row[][] = [[]]
   for (const commit of commits.slice(1)) {
     let effect = ledger.effects.get(commit.version)

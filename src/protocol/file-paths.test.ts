@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeLogPath, encodeLogPath, keyWithinRoot } from './file-paths.js'
+import { decodeLogPath, encodeLogPath, isPlainRelativePath, keyWithinRoot } from './file-paths.js'
 import {
   escapePartitionPathComponent,
   HIVE_DEFAULT_PARTITION,
@@ -84,6 +84,27 @@ describe('decodeLogPath', () => {
         expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
       )
     }
+  })
+})
+
+describe('isPlainRelativePath', () => {
+  it('is true only for paths that decode to themselves as a relative key', () => {
+    const plain = ['f.parquet', 'date=2024-01-01/part-0.parquet', 'a+b/c', "a=it's/x.parquet"]
+    const notPlain = ['', '/t/f', 's3://b/f', 'a%20b', 'a//b', './a', '../a', 'a/./b', 'a/..']
+    for (const p of plain) expect([p, isPlainRelativePath(p)]).toEqual([p, true])
+    for (const p of notPlain) expect([p, isPlainRelativePath(p)]).toEqual([p, false])
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', '/', '.', '%', ':', '2', '0') }), (p) => {
+        let decoded
+        try {
+          decoded = decodeLogPath(p)
+        } catch {
+          decoded = undefined
+        }
+        if (isPlainRelativePath(p)) expect(decoded).toEqual({ kind: 'relative', key: p })
+      }),
+      { numRuns: 2000 },
+    )
   })
 })
 

@@ -101,6 +101,27 @@ export function decodeLogPath(path: string, where?: Where): LogPathTarget {
   return { kind: 'relative', key: segments.join('/') }
 }
 
+/**
+ * True when `decodeLogPath(path)` is `{ kind: 'relative', key: path }`: a plain relative path
+ * with nothing to decode or normalise (no `%`, no scheme, no leading or trailing `/`, no empty
+ * segment, no segment starting with `.`). A few `indexOf` scans instead of a split and a join:
+ * replay and scan planning ask this once per file of tables with millions of files. It errs
+ * towards false (`a/.b` is plain, but takes the full decode), never the other way.
+ */
+export function isPlainRelativePath(path: string): boolean {
+  const first = path.charCodeAt(0)
+  return (
+    path.length > 0 &&
+    first !== 0x2f && // '/'
+    first !== 0x2e && // '.'
+    !path.includes('%') &&
+    !path.includes(':') &&
+    !path.includes('//') &&
+    !path.includes('/.') &&
+    !path.endsWith('/')
+  )
+}
+
 // Characters kept literal by `encodeLogPath`, as a 128-entry ASCII table.
 const KEEP = new Uint8Array(128)
 for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/!$&'()*+,;=@") {

@@ -19,7 +19,7 @@
 import { CorruptLogError, InvalidArgumentError } from '../errors.js'
 import type { Add } from '../protocol/actions.js'
 import { type ColumnMappingMode, physicalName } from '../protocol/column-mapping.js'
-import { decodeLogPath, keyWithinRoot } from '../protocol/file-paths.js'
+import { decodeLogPath, isPlainRelativePath, keyWithinRoot } from '../protocol/file-paths.js'
 import { type PartitionValue, parsePartitionValue } from '../protocol/partition-values.js'
 import { findField, type StructType } from '../protocol/schema.js'
 import { type FileStats, parseStats } from '../protocol/stats.js'
@@ -194,6 +194,8 @@ function partitionTyper(
 
 /** Where the data file is: a key under the table root when it lies there, else a URI. */
 function locate(path: string, tableUrl: string): ScanFile['location'] {
+  // Nearly every path is a plain relative key: skip the split-and-join of a full decode.
+  if (isPlainRelativePath(path)) return { kind: 'key', key: path }
   const target = decodeLogPath(path)
   if (target.kind === 'relative') return { kind: 'key', key: target.key }
   if (target.kind === 'absolute') {
@@ -225,28 +227,34 @@ function scanFile(
   parsed: FileStats | undefined | null,
 ): ScanFile {
   const dv = add.deletionVector
-  // `null` until parsed; own enumerable getters, so `{ ...file }` copies the values.
+  // `null` until parsed; own enumerable getters, so `{ ...file }` copies the values. The
+  // state lives in the getters' shared scope: no other closure or object per file.
   let stats = parsed
-  const readStats = (): FileStats | undefined =>
-    stats === null ? (stats = parseStatsLeniently(add.stats)) : stats
-  return {
+  const file: ScanFile = {
     location: locate(add.path, tableUrl),
     logPath: add.path,
     size: add.size,
     modificationTime: add.modificationTime,
     partitionValues,
     get stats() {
-      return readStats()
+      return stats === null ? (stats = parseStatsLeniently(add.stats)) : stats
     },
     deletionVector: dv,
     get numRecords() {
-      const physical = readStats()?.numRecords
+      if (stats === null) stats = parseStatsLeniently(add.stats)
+      const physical = stats?.numRecords
       if (physical === undefined) return undefined
       return dv === undefined ? physical : Math.max(0, physical - dv.cardinality)
     },
-    ...(add.baseRowId === undefined ? {} : { baseRowId: add.baseRowId }),
-    ...(add.defaultRowCommitVersion === undefined
-      ? {}
-      : { defaultRowCommitVersion: add.defaultRowCommitVersion }),
   }
+  // Row tracking fields are rare: add them only when present (a spread in the literal above
+  // would cost a runtime call for every file).
+  if (add.baseRowId === undefined && add.defaultRowCommitVersion === undefined) return file
+  return Object.assign(
+    file,
+    add.baseRowId === undefined ? {} : { baseRowId: add.baseRowId },
+    add.defaultRowCommitVersion === undefined
+      ? {}
+      : { defaultRowCommitVersion: add.defaultRowCommitVersion },
+  )
 }

@@ -56,37 +56,55 @@ describe('FileSet', () => {
     expect(() => base.add('z', add('z'))).toThrow(/shared FileSet/)
   })
 
-  it('behaves like a Map through any chain of clones (property)', () => {
+  it('behaves like a Map through any chain of clones, also for keys that are not paths (property)', () => {
+    // `dv` keys stand for a (path, deletion vector) key: the same path under another key.
+    const keyOf = (n: number, dv: boolean): string => (dv ? `k${n}\u0000dv` : `k${n}`)
     const op = fc.oneof(
       fc.record({
         kind: fc.constant('add' as const),
         key: fc.integer({ min: 0, max: 30 }),
+        dv: fc.boolean(),
         size: fc.integer({ min: 1, max: 100 }),
       }),
-      fc.record({ kind: fc.constant('remove' as const), key: fc.integer({ min: 0, max: 30 }) }),
+      fc.record({
+        kind: fc.constant('remove' as const),
+        key: fc.integer({ min: 0, max: 30 }),
+        dv: fc.boolean(),
+      }),
       fc.record({ kind: fc.constant('clone' as const) }),
     )
     fc.assert(
       fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
         let files = FileSet.empty()
-        const model = new Map<string, number>()
+        const model = new Map<string, { path: string; size: number }>()
         for (const o of ops) {
           if (o.kind === 'clone') files = files.clone()
           else if (o.kind === 'add') {
-            const key = `k${o.key}`
+            const key = keyOf(o.key, o.dv)
             model.delete(key)
-            model.set(key, o.size)
-            files.add(key, add(key, o.size))
+            model.set(key, { path: `k${o.key}`, size: o.size })
+            files.add(key, add(`k${o.key}`, o.size))
           } else {
-            const key = `k${o.key}`
-            expect(files.remove(key)).toBe(model.delete(key))
+            expect(files.remove(keyOf(o.key, o.dv))).toBe(model.delete(keyOf(o.key, o.dv)))
           }
         }
-        expect([...files].map((f) => [f.path, f.size])).toEqual([...model])
+        expect([...files.entries()].map(([key, f]) => [key, f.path, f.size])).toEqual(
+          [...model].map(([key, f]) => [key, f.path, f.size]),
+        )
         expect(files.size).toBe(model.size)
-        expect(files.totalBytes).toBe([...model.values()].reduce((a, b) => a + b, 0))
+        expect(files.totalBytes).toBe([...model.values()].reduce((a, f) => a + f.size, 0))
       }),
       { numRuns: 300 },
     )
+  })
+
+  it('keeps keys that are not paths through compaction', () => {
+    const files = FileSet.empty()
+    for (let i = 0; i < 3000; i++) files.add(`k${i}\u0000dv`, add(`k${i}`, 1))
+    for (let i = 0; i < 2500; i++) files.remove(`k${i}\u0000dv`)
+    expect([...files.entries()].map(([key]) => key)).toEqual(
+      Array.from({ length: 500 }, (_, i) => `k${i + 2500}\u0000dv`),
+    )
+    expect(files.get('k2999\u0000dv')?.path).toBe('k2999')
   })
 })

@@ -27,6 +27,12 @@ interface Rare {
 
 const EMPTY_PARTITION: PartitionValues = Object.freeze({})
 
+/** A node of the partition-value interning trie (see `FlatFiles.intern`). */
+class InternNode {
+  readonly next = new Map<string, Map<string | null, InternNode>>()
+  values: PartitionValues | undefined
+}
+
 /** The primary key of a file action: canonical path, plus the DV's uniqueId when it has one. */
 export function fileKey(canonicalPath: string, dv: DeletionVectorDescriptor | undefined): string {
   return dv === undefined ? canonicalPath : `${canonicalPath}\u0000${dvUniqueId(dv)}`
@@ -35,8 +41,12 @@ export function fileKey(canonicalPath: string, dv: DeletionVectorDescriptor | un
 /** The files of one layer, in flat parallel arrays (see the file comment). */
 class FlatFiles {
   readonly slots = new Map<string, number>()
-  /** The key of each slot, for iterating keys in slot order. */
-  private keys: string[] = []
+  /**
+   * The key of each slot whose key is not its path (a deletion vector, or a path that decodes
+   * to another key). Nearly every key is the path itself, so a full array of keys would be one
+   * more million-entry array to fill for nothing.
+   */
+  private otherKeys = new Map<number, string>()
   private paths: (string | undefined)[] = []
   private sizes: number[] = []
   private modificationTimes: number[] = []
@@ -44,7 +54,7 @@ class FlatFiles {
   private stats: (string | undefined)[] = []
   private partitions: PartitionValues[] = []
   private rare = new Map<number, Rare>()
-  private readonly interned = new Map<string, PartitionValues>()
+  private interned = new InternNode()
   private holes = 0
   private bytes = 0
 
@@ -71,7 +81,7 @@ class FlatFiles {
     if (existing !== undefined) this.drop(existing)
     const slot = this.paths.length
     this.slots.set(key, slot)
-    this.keys.push(key)
+    if (key !== add.path) this.otherKeys.set(slot, key)
     this.paths.push(add.path)
     this.sizes.push(add.size)
     this.modificationTimes.push(add.modificationTime)
@@ -117,23 +127,38 @@ class FlatFiles {
   *entries(): IterableIterator<[string, Add]> {
     const n = this.paths.length
     for (let slot = 0; slot < n; slot++) {
-      if (this.paths[slot] !== undefined) yield [this.keys[slot]!, this.at(slot)]
+      if (this.paths[slot] !== undefined) yield [this.keyAt(slot), this.at(slot)]
     }
   }
 
   /** The file at a slot (which must be live). */
   at(slot: number): Add {
-    const rare = this.rare.get(slot)
+    const rare = this.rare.size === 0 ? undefined : this.rare.get(slot)
     const stats = this.stats[slot]
-    const base = {
-      path: this.paths[slot]!,
-      partitionValues: this.partitions[slot]!,
-      size: this.sizes[slot]!,
-      modificationTime: this.modificationTimes[slot]!,
-      dataChange: this.dataChanges[slot]!,
-    }
-    if (rare === undefined) return stats === undefined ? base : { ...base, stats }
-    return { ...base, ...(stats === undefined ? {} : { stats }), ...rare }
+    // Two literal shapes rather than a spread: this runs once per file per iteration, and a
+    // spread into a literal is a runtime call where a literal is one allocation.
+    const add: Add =
+      stats === undefined
+        ? {
+            path: this.paths[slot]!,
+            partitionValues: this.partitions[slot]!,
+            size: this.sizes[slot]!,
+            modificationTime: this.modificationTimes[slot]!,
+            dataChange: this.dataChanges[slot]!,
+          }
+        : {
+            path: this.paths[slot]!,
+            partitionValues: this.partitions[slot]!,
+            size: this.sizes[slot]!,
+            modificationTime: this.modificationTimes[slot]!,
+            dataChange: this.dataChanges[slot]!,
+            stats,
+          }
+    return rare === undefined ? add : { ...add, ...rare }
+  }
+
+  private keyAt(slot: number): string {
+    return (this.otherKeys.size === 0 ? undefined : this.otherKeys.get(slot)) ?? this.paths[slot]!
   }
 
   private drop(slot: number): void {
@@ -141,24 +166,26 @@ class FlatFiles {
     this.paths[slot] = undefined
     this.stats[slot] = undefined
     this.rare.delete(slot)
+    this.otherKeys.delete(slot)
     this.holes++
   }
 
   private intern(values: PartitionValues): PartitionValues {
-    // An identity string cheaper than JSON.stringify: each name and value prefixed by its
-    // length, so no content can be mistaken for a separator (a NULL value has no length).
-    let id = ''
+    // Walk a trie keyed by name, then value: no string is built per file (building and then
+    // hashing an identity string was a measurable share of checkpoint replay). Maps of the
+    // same entries in another order get another node, which is only a lost sharing.
+    let node = this.interned
     for (const name in values) {
-      const value = values[name]
-      id += `${name.length}:${name}${value === null || value === undefined ? '!' : `${value.length}:${value}`}`
+      const value = values[name] ?? null
+      let byValue = node.next.get(name)
+      if (byValue === undefined)
+        node.next.set(name, (byValue = new Map<string | null, InternNode>()))
+      let child = byValue.get(value)
+      if (child === undefined) byValue.set(value, (child = new InternNode()))
+      node = child
     }
-    if (id === '') return EMPTY_PARTITION
-    let shared = this.interned.get(id)
-    if (shared === undefined) {
-      shared = Object.freeze({ ...values })
-      this.interned.set(id, shared)
-    }
-    return shared
+    if (node === this.interned) return EMPTY_PARTITION
+    return (node.values ??= Object.freeze({ ...values }))
   }
 
   private compact(): void {
@@ -166,7 +193,7 @@ class FlatFiles {
     this.compactInto(fresh)
     this.slots.clear()
     for (const [key, slot] of fresh.slots) this.slots.set(key, slot)
-    this.keys = fresh.keys
+    this.otherKeys = fresh.otherKeys
     this.paths = fresh.paths
     this.sizes = fresh.sizes
     this.modificationTimes = fresh.modificationTimes
@@ -179,14 +206,14 @@ class FlatFiles {
 
   /** Copies the live files into `target` in slot order, sharing interned partitions. */
   private compactInto(target: FlatFiles): void {
-    for (const [id, values] of this.interned) target.interned.set(id, values)
+    target.interned = this.interned
     const n = this.paths.length
     for (let slot = 0; slot < n; slot++) {
       if (this.paths[slot] === undefined) continue
-      const key = this.keys[slot]!
+      const key = this.keyAt(slot)
       const next = target.paths.length
       target.slots.set(key, next)
-      target.keys.push(key)
+      if (key !== this.paths[slot]) target.otherKeys.set(next, key)
       target.paths.push(this.paths[slot])
       target.sizes.push(this.sizes[slot]!)
       target.modificationTimes.push(this.modificationTimes[slot]!)

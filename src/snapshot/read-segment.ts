@@ -9,7 +9,7 @@ import type { LogEntry, LogSegment } from '../log/log-segment.js'
 import type { LogStore } from '../log/log-store.js'
 import type { Action, CommitInfo, Metadata, Protocol } from '../protocol/actions.js'
 import { isFeatureActive } from '../protocol/features.js'
-import { decodeLogPath, keyWithinRoot } from '../protocol/file-paths.js'
+import { decodeLogPath, isPlainRelativePath, keyWithinRoot } from '../protocol/file-paths.js'
 import { checkReadSupport } from '../protocol/protocol-check.js'
 import { TABLE_PROPERTIES, tableProperty } from '../protocol/table-properties.js'
 import { parseVersionChecksum } from '../protocol/version-checksum.js'
@@ -166,8 +166,8 @@ export function canonicalPathFn(tableUrl: string): (path: string, source: Source
   const rootScheme = root.kind === 'absolute' ? root.scheme : undefined
   const rootAuthority = root.kind === 'absolute' ? root.authority : undefined
   return (path, source) => {
-    // Fast path: a plain relative path needs no decoding.
-    if (!PLAIN.test(path)) return path
+    // Fast path: a plain relative path is its own key.
+    if (isPlainRelativePath(path)) return path
     const target = decodeLogPath(path, source)
     switch (target.kind) {
       case 'relative':
@@ -185,8 +185,6 @@ export function canonicalPathFn(tableUrl: string): (path: string, source: Source
     }
   }
 }
-/** Matches paths that need decoding or normalising: `%`, `:`, a leading `/`, `//`, `.` segments. */
-const PLAIN = /[%:]|^\/|\/\/|(^|\/)\.\.?(\/|$)/
 
 async function readText(
   log: LogStore,

@@ -41,7 +41,9 @@ export class Replay {
   protocol: Protocol | undefined
   metadata: Metadata | undefined
   readonly files: FileSet
-  readonly tombstones: Map<string, Remove>
+  /** Shared with `from` until the first change (see `ownTombstones`). */
+  private tombstones: Map<string, Remove>
+  private tombstonesOwned: boolean
   readonly txns: Map<string, Txn>
   readonly domains: Map<string, DomainMetadata>
 
@@ -57,7 +59,10 @@ export class Replay {
     this.protocol = from?.protocol
     this.metadata = from?.metadata
     this.files = from === undefined ? FileSet.empty() : from.files.clone()
-    this.tombstones = new Map(from?.tombstones)
+    // Tombstones can number as many as the files (after a rewrite of the table): copy them
+    // only when a commit changes them, so an update by blind appends stays O(new actions).
+    this.tombstones = from?.tombstones ?? new Map<string, Remove>()
+    this.tombstonesOwned = from === undefined
     this.txns = new Map(from?.txns)
     this.domains = new Map(from?.domains)
   }
@@ -115,17 +120,26 @@ export class Replay {
     }
   }
 
+  /** The tombstones, copied first if they are still the previous state's. */
+  private ownTombstones(): Map<string, Remove> {
+    if (!this.tombstonesOwned) {
+      this.tombstones = new Map(this.tombstones)
+      this.tombstonesOwned = true
+    }
+    return this.tombstones
+  }
+
   private apply(action: Action, source: Source): void {
     if ('add' in action) {
       const add = action.add
       const key = fileKey(this.canonicalPath(add.path, source), add.deletionVector)
       this.files.add(key, add)
-      this.tombstones.delete(key)
+      if (this.tombstones.has(key)) this.ownTombstones().delete(key)
     } else if ('remove' in action) {
       const remove = action.remove
       const key = fileKey(this.canonicalPath(remove.path, source), remove.deletionVector)
       this.files.remove(key)
-      this.tombstones.set(key, remove)
+      this.ownTombstones().set(key, remove)
     } else if ('metaData' in action) {
       this.metadata = action.metaData
     } else if ('protocol' in action) {

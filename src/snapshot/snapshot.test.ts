@@ -230,6 +230,21 @@ describe('loadSnapshot', () => {
     expect(await s3.update()).toBe(s3)
   })
 
+  it("update leaves the older snapshots' tombstones as they were", async () => {
+    const t = await newTable()
+    await t.commit(1, [add('a.parquet'), add('b.parquet')])
+    await t.commit(2, [remove('a.parquet')])
+    const s2 = await loadSnapshot(t.log)
+    await t.commit(3, [add('c.parquet')])
+    const s3 = await s2.update()
+    await t.commit(4, [remove('b.parquet'), add('a.parquet')])
+    const s4 = await s3.update()
+    const tombstonePaths = (s: typeof s2): string[] => [...s.tombstones()].map((r) => r.path)
+    expect(tombstonePaths(s2)).toEqual(['a.parquet'])
+    expect(tombstonePaths(s3)).toEqual(['a.parquet'])
+    expect(tombstonePaths(s4)).toEqual(['b.parquet'])
+  })
+
   it('refuses unknown reader features on load with ProtocolUnsupportedError', async () => {
     const t = new TestTable()
     await t.commit(0, [

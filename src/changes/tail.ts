@@ -11,10 +11,11 @@ import {
   AbortedError,
   CorruptLogError,
   InvalidArgumentError,
+  NotFoundError,
   VersionNotFoundError,
 } from '../errors.js'
 import type { LogEntry } from '../log/log-segment.js'
-import type { LogStore } from '../log/log-store.js'
+import { commitKey, type LogStore } from '../log/log-store.js'
 import type { Action, CommitInfo } from '../protocol/actions.js'
 import type { Signalled } from '../storage/object-store.js'
 import { systemClock, type Clock } from '../util/clock.js'
@@ -75,16 +76,17 @@ export async function* tail(
       first = false
     }
     let advanced = false
-    for (const entry of commits) {
-      const version = versionOf(entry)
+    for (const listedEntry of commits) {
+      let entry = listedEntry
+      let version = versionOf(entry)
       if (version < next) continue
       if (version > next) {
-        throw new CorruptLogError(
-          `commit ${next} is missing: the log jumps from ${next - 1} to ${version}`,
-          {
-            path: log.urlOf('_delta_log/'),
-          },
-        )
+        // A listing is not a snapshot of the directory: one running while a writer commits
+        // can show a newer commit and miss an older one (local directories return names in
+        // hash order, object stores page by key). Only a commit that is really not there is
+        // a gap; one that is gets read, and the listed entry waits for the next listing.
+        entry = await missingCommit(log, next, version, signal)
+        version = next
       }
       if (options.endVersion !== undefined && version > options.endVersion) return
       const actions = await log.readJsonFile(entry.key, { signal })
@@ -100,6 +102,7 @@ export async function* tail(
       next = version + 1
       advanced = true
       yield { version, timestamp, actions, commitInfo }
+      if (entry !== listedEntry) break // list again from `next`
     }
     if (advanced) {
       wait = interval
@@ -110,6 +113,35 @@ export async function* tail(
       throw new AbortedError(error)
     })
     wait = Math.min(maxInterval, wait * 2)
+  }
+}
+
+/**
+ * The entry of commit `version`, which a listing skipped although it showed `listed`: read
+ * directly. `CorruptLogError` when it is really not there.
+ */
+async function missingCommit(
+  log: LogStore,
+  version: number,
+  listed: number,
+  signal: AbortSignal | undefined,
+): Promise<LogEntry> {
+  const key = commitKey(version)
+  try {
+    const meta = await log.store.head(key, { signal })
+    return {
+      file: { kind: 'commit', version },
+      key,
+      size: meta.size,
+      lastModified: meta.lastModified,
+    }
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error
+    throw new CorruptLogError(
+      `commit ${version} is missing: the log jumps from ${version - 1} to ${listed}`,
+      { path: log.urlOf('_delta_log/') },
+      { cause: error },
+    )
   }
 }
 

@@ -94,6 +94,8 @@ export class HiddenStore extends Wrapper {
 export class PagedLatencyStore extends Wrapper {
   constructor(inner, { pageDelayMs, pageSize = 1000 }) {
     super(inner)
+    // Every page is a simulated round trip: the store is remote, whatever it wraps.
+    this.capabilities = { ...inner.capabilities, listCost: 'round-trip' }
     this.pageDelayMs = pageDelayMs
     this.pageSize = pageSize
     this.pages = 0

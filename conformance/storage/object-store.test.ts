@@ -10,7 +10,7 @@ import {
   NotFoundError,
   PreconditionFailedError,
 } from '../../src/errors.js'
-import type { ObjectStore } from '../../src/storage/object-store.js'
+import type { ObjectMeta, ObjectStore } from '../../src/storage/object-store.js'
 import { collect } from '../../src/util/async.js'
 import { compareUtf8, utf8Decode, utf8Encode } from '../../src/util/utf8.js'
 import { allBackends } from '../support/backends.js'
@@ -174,6 +174,30 @@ describe.each(allBackends())('object store conformance: $name', (backend) => {
       expect(all).toHaveLength(AWKWARD_KEYS.length + 3)
       for (const meta of await collect(store.list('k/')))
         expect(meta.size).toBe(utf8Encode(meta.path).byteLength)
+    })
+
+    it('declares a list cost: a round trip for server-backed stores', async () => {
+      const store = await backend.create()
+      const serverBacked = backend.name === 's3' || backend.name === 'azure'
+      expect(store.capabilities.listCost).toBe(serverBacked ? 'round-trip' : 'local')
+    })
+
+    it('lazyMetadata lists the same keys and metadata, or NotFoundError once deleted', async () => {
+      const store = await backend.create()
+      await putAll(store, [...AWKWARD_KEYS, 'other/x'])
+      const eager = await collect(store.list('k/'))
+      const lazy = await collect(store.list('k/', { lazyMetadata: true }))
+      const metaOf = (m: ObjectMeta): unknown[] => [m.path, m.size, m.lastModified, m.etag]
+      expect(lazy.slice(1).map(metaOf)).toEqual(eager.slice(1).map(metaOf))
+      // Deleted after the listing: the metadata is either what was listed or NotFoundError.
+      const first = lazy[0]!
+      await store.delete(first.path)
+      try {
+        expect(first.size).toBe(utf8Encode(first.path).byteLength)
+      } catch (error) {
+        expect(error).toBeInstanceOf(NotFoundError)
+      }
+      expect(await keysOf(store, 'k/', first.path)).toEqual(eager.slice(1).map((m) => m.path))
     })
 
     it('startAfter is exclusive, whether or not the key exists', async () => {

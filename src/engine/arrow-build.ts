@@ -41,6 +41,8 @@ class StructBuilder extends Base {
   private readonly names: string[]
   // Custom getters only where one was given: a plain property read is much cheaper than a call.
   private readonly getters: (ChildGetter | undefined)[]
+  /** Child index by field name, for `appendSparse` (built on first use). */
+  private indexOf: Map<string, number> | undefined
   constructor(
     private readonly type: arrow.Struct,
     path: string,
@@ -61,14 +63,43 @@ class StructBuilder extends Base {
     const i = this.length
     const record = value as Record<string, unknown>
     for (let k = 0; k < this.children.length; k++) {
-      const child = this.children[k]!
-      // Children skipped the null rows of this struct: catch up in one go.
-      if (child.length < i) child.appendNulls(i - child.length)
       const getter = this.getters[k]
-      child.append(getter === undefined ? record[this.names[k]!] : getter(record))
+      const childValue = getter === undefined ? record[this.names[k]!] : getter(record)
+      // A null child is not appended: like the children of a null struct, it catches up in
+      // bulk at its next value or at `finish`. A checkpoint row holds one action of eight, and
+      // most optional fields of an action are absent, so this skips most calls.
+      if (childValue === null || childValue === undefined) continue
+      const child = this.children[k]!
+      if (child.length < i) child.appendNulls(i - child.length)
+      child.append(childValue)
     }
     this.validRow()
   }
+
+  /**
+   * `append` of a row that names few of the struct's fields (a checkpoint row holds one action
+   * of eight): goes by the row's own keys instead of probing every field. Only for a struct
+   * whose children all take their values by name (no getters).
+   */
+  appendSparse(record: Record<string, unknown>): void {
+    const i = this.length
+    const indexOf = (this.indexOf ??= new Map(this.names.map((name, k) => [name, k])))
+    for (const name in record) {
+      const k = indexOf.get(name)
+      const childValue = record[name]
+      if (k === undefined || childValue === null || childValue === undefined) continue
+      const child = this.children[k]!
+      if (child.length < i) child.appendNulls(i - child.length)
+      child.append(childValue)
+    }
+    this.validRow()
+  }
+
+  /** Whether some child takes its value from a getter rather than by name. */
+  get hasGetters(): boolean {
+    return this.getters.some((g) => g !== undefined)
+  }
+
   protected build(): arrow.Data<arrow.Struct> {
     return arrow.makeData({
       ...this.nullProps,
@@ -227,7 +258,8 @@ export function buildRecordBatch(
 ): arrow.RecordBatch {
   const type = new arrow.Struct(schema.fields)
   const builder = new StructBuilder(type, '', getters)
-  for (const row of rows) builder.append(row)
+  if (builder.hasGetters) for (const row of rows) builder.append(row)
+  else for (const row of rows) builder.appendSparse(row)
   // Rows are never null, so the struct has no validity bitmap: it is the batch's data as is.
   return new arrow.RecordBatch(schema, builder.finishStruct(rows.length))
 }

@@ -77,10 +77,17 @@ function derivedGetters(options: CheckpointSchemaOptions): Map<string, ChildGett
   const partitions = options.partitionValuesParsed
   if (partitions !== undefined && partitions.length > 0) {
     const columns = partitions.map((c) => ({ name: c.name, type: arrowTypeOf(c.type) }))
+    // Snapshots share one frozen partitionValues object between the files of a partition, so
+    // the typed values are computed once per partition instead of once per file.
+    const seen = new WeakMap<object, Record<string, unknown>>()
     getters.set('add.partitionValues_parsed', (add) => {
       const values = (add as unknown as Add).partitionValues
-      const out: Record<string, unknown> = {}
-      for (const c of columns) out[c.name] = partitionValueToTyped(values[c.name], c.type)
+      let out = seen.get(values)
+      if (out === undefined) {
+        out = {}
+        for (const c of columns) out[c.name] = partitionValueToTyped(values[c.name], c.type)
+        if (Object.isFrozen(values)) seen.set(values, out)
+      }
       return out
     })
   }

@@ -20,9 +20,10 @@ async function listed(
   store: MemoryStore | CountingStore,
   concurrency: number,
   depth: number,
+  knownKeys: readonly string[] = [],
 ): Promise<{ keys: string[]; directories: number; requests: number }> {
   const keys: string[] = []
-  const result = await listTableFiles(store, { concurrency, depth, hidden: RULE }, (m) =>
+  const result = await listTableFiles(store, { concurrency, depth, hidden: RULE, knownKeys }, (m) =>
     keys.push(m.path),
   )
   expect(result.files).toBe(keys.length)
@@ -94,6 +95,38 @@ describe('listTableFiles', () => {
       ),
       { numRuns: 300 },
     )
+  })
+
+  it('known keys (some long gone, some never there) change how, never what, it lists', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(key, { maxLength: 30 }),
+        fc.uniqueArray(key, { maxLength: 10 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 1, max: 4 }),
+        async (rawKeys, absent, concurrency, depth) => {
+          const keys = rawKeys.filter((k) => !rawKeys.some((o) => o.startsWith(`${k}/`)))
+          const store = await storeWith(keys)
+          const want = expected(keys)
+          const known = [...keys.filter((_, i) => i % 3 !== 0), ...absent]
+          const parallel = await listed(store, concurrency, depth, known)
+          expect(parallel.keys).toEqual(want.keys)
+          expect(parallel.directories).toBe(want.directories)
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
+  it('lists each known directory together with the gap before it, all at once', async () => {
+    const dirs = ['p=1', 'p=2', 'p=3', 'p=4']
+    const keys = dirs.flatMap((d) => Array.from({ length: 3 }, (_, i) => `${d}/f${i}.parquet`))
+    const counting = new CountingStore(await storeWith([...keys, 'p=9/orphan.parquet']))
+    const result = await listed(counting, 4, 1, keys)
+    expect(result.keys).toHaveLength(13)
+    expect(result.directories).toBe(6)
+    // One listing per known directory (with the gap before it), and one for the tail (p=9/).
+    expect(result.requests).toBe(4 + 1)
   })
 
   it('jumps over _delta_log and other hidden directories instead of listing them', async () => {

@@ -15,8 +15,13 @@
  *    `concurrency` requests in flight in total, while discovery goes on.
  *
  * The store contract has no delimiter listing (S3 `Delimiter=/` returns up to 1,000
- * subdirectories per request), so discovery is one request per directory; with one, it would be
- * one per thousand.
+ * subdirectories per request), so discovery is one request per directory, one after another:
+ * with a single partition level that chain is as long as a flat listing. The caller therefore
+ * passes the keys it already knows of (`knownKeys`: the files the log references): their
+ * directories are listed at once, in parallel, and discovery only probes the gaps between
+ * them, each gap a task of its own (usually one request that meets the next known directory).
+ * Directories holding only unreferenced files are found by those probes, so the listing stays
+ * complete whatever the hint says.
  *
  * Keys whose path has a hidden component (`isProtectedKey`) are never yielded. Directories
  * are counted as Spark counts them for `numVacuumedDirectories`: every non-hidden directory
@@ -24,6 +29,7 @@
  */
 import { throwIfAborted } from '../errors.js'
 import type { ObjectMeta, ObjectStore, Signalled } from '../storage/object-store.js'
+import { compareUtf8 } from '../util/utf8.js'
 import { LOG_PREFIX, isHiddenName, type HiddenRule } from './vacuum-paths.js'
 
 export interface ListingOptions extends Signalled {
@@ -34,6 +40,12 @@ export interface ListingOptions extends Signalled {
   readonly hidden: HiddenRule
   /** Called after every 1,000 files and once at the end, with the number listed so far. */
   readonly onProgress?: (listed: number) => void
+  /**
+   * Keys of files believed to exist (vacuum: the referenced ones). Their directories down to
+   * `depth` are listed without waiting for discovery to reach them; a hint only, the listing
+   * is complete without it and never yields a key the store does not list.
+   */
+  readonly knownKeys?: Iterable<string>
 }
 
 export interface ListingResult {
@@ -53,6 +65,10 @@ function sentinel(store: ObjectStore): string {
 /**
  * Lists the non-hidden files under the store root, calling `onFile` for each (in no particular
  * order across prefixes). Rejects on the first failed request; no further requests start.
+ *
+ * The listing asks for `lazyMetadata`: on local disk a file's `size` and `lastModified` cost a
+ * stat when read, and reading them throws `NotFoundError` for a file deleted since it was
+ * listed. `onFile` should read them only when it needs them.
  */
 export async function listTableFiles(
   store: ObjectStore,
@@ -64,6 +80,8 @@ export async function listTableFiles(
   const { hidden, signal } = options
   const pool = new TaskPool(concurrency)
   const high = sentinel(store)
+  const compare = store.capabilities.listOrder === 'utf16' ? compareUtf16 : compareUtf8
+  const known = knownChildren(options.knownKeys ?? [], depth, hidden, compare)
   let files = 0
   let directories = 1
   let requests = 0
@@ -74,12 +92,19 @@ export async function listTableFiles(
     if (files % 1000 === 0) options.onProgress?.(files)
   }
 
-  /** Lists `prefix` flat, yielding files whose components after `prefix` are all visible. */
-  const listFlat = async (prefix: string): Promise<void> => {
+  /**
+   * Lists `prefix` flat, yielding files whose components after `prefix` are all visible. A
+   * known directory (`uncounted`) counts once its listing shows that it exists.
+   */
+  const listFlat = async (prefix: string, uncounted = false): Promise<void> => {
     requests++
     const ancestors: string[] = []
-    for await (const meta of store.list(prefix, { signal })) {
+    for await (const meta of store.list(prefix, { signal, lazyMetadata: true })) {
       if (pool.failed) return
+      if (uncounted) {
+        directories++
+        uncounted = false
+      }
       const key = meta.path
       if (key.endsWith('/')) continue // a directory marker object, not a file
       const visit = visitKey(ancestors, key, prefix.length, hidden)
@@ -88,16 +113,118 @@ export async function listTableFiles(
     }
   }
 
-  /** Enumerates the children of `prefix`; subdirectories go `levels - 1` deeper. */
-  const discover = async (prefix: string, levels: number): Promise<void> => {
-    let cursor: string | undefined
-    let lastChild: string | undefined
+  /** Goes into a child directory of a level with `levels` left. */
+  const descend = (child: string, levels: number, uncounted: boolean): void => {
+    pool.push(
+      levels > 1 ? () => expand(child, levels - 1, uncounted) : () => listFlat(child, uncounted),
+    )
+  }
+
+  /**
+   * The children of `prefix`: known ones are gone into at once, and the gaps before, between
+   * and after them are discovered in parallel.
+   */
+  const expand = async (prefix: string, levels: number, uncounted = false): Promise<void> => {
+    if (uncounted) {
+      // Known from the hint but not seen yet: it exists (and counts) if any key lies under it.
+      requests++
+      let exists = false
+      for await (const _ of store.list(prefix, { signal, lazyMetadata: true })) {
+        exists = true
+        break
+      }
+      if (!exists) return
+      directories++
+    }
+    const children = known.get(prefix) ?? []
+    if (levels === 1 && children.length > 0) {
+      // The last level: each known child's keys, and the gap before them, in one listing.
+      for (let i = 0; i <= children.length; i++) {
+        const after = children[i - 1]
+        const until = children[i]
+        pool.push(() => listRange(prefix, after, until))
+      }
+      return
+    }
+    for (const child of children) descend(child, levels, true)
+    for (let i = 0; i <= children.length; i++) {
+      const after = children[i - 1]
+      const before = children[i]
+      pool.push(() => discover(prefix, levels, after, before))
+    }
+  }
+
+  /**
+   * Lists `prefix` flat from the end of the known child `after`'s keys to the end of the known
+   * child `until`'s keys (either may be absent): the gap between them, jumping over hidden
+   * directories and listing any unknown ones as it goes, then `until` itself. Keys under one
+   * directory are contiguous in key order, so the ranges of consecutive known children tile
+   * the level, and a known directory costs one request instead of a listing plus a gap probe.
+   */
+  const listRange = async (
+    prefix: string,
+    after: string | undefined,
+    until: string | undefined,
+  ): Promise<void> => {
+    let cursor = after === undefined ? undefined : after + high
+    let jumped: string | undefined
+    const ancestors: string[] = []
     restart: for (;;) {
       throwIfAborted(signal)
       requests++
-      for await (const meta of store.list(prefix, { startAfter: cursor, signal })) {
+      for await (const meta of store.list(prefix, {
+        startAfter: cursor,
+        signal,
+        lazyMetadata: true,
+      })) {
         if (pool.failed) return
         const key = meta.path
+        // Keys of `after` beyond the sentinel are its own range's.
+        if (after !== undefined && key.startsWith(after)) continue
+        if (until !== undefined && !key.startsWith(until) && compare(key, until) > 0) return
+        const slash = key.indexOf('/', prefix.length)
+        if (slash >= 0 && isHiddenName(key.slice(prefix.length, slash), hidden)) {
+          // Jump over a hidden directory, once: keys under it that sort above the sentinel
+          // come after the jump, and are passed over one by one.
+          const child = key.slice(0, slash + 1)
+          if (child === jumped) continue
+          jumped = child
+          cursor = child + high
+          continue restart
+        }
+        const visit = visitKey(ancestors, key, prefix.length, hidden)
+        directories += visit.newDirectories
+        if (key.endsWith('/')) continue // a directory marker object, not a file
+        if (visit.visible && !key.startsWith(LOG_PREFIX)) emit(meta)
+      }
+      return
+    }
+  }
+
+  /**
+   * Enumerates the children of `prefix` after the known child `after` and before the known
+   * child `before` (either may be absent); subdirectories go `levels - 1` deeper.
+   */
+  const discover = async (
+    prefix: string,
+    levels: number,
+    after: string | undefined,
+    before: string | undefined,
+  ): Promise<void> => {
+    let cursor = after === undefined ? undefined : after + high
+    let lastChild = after
+    restart: for (;;) {
+      throwIfAborted(signal)
+      requests++
+      for await (const meta of store.list(prefix, {
+        startAfter: cursor,
+        signal,
+        lazyMetadata: true,
+      })) {
+        if (pool.failed) return
+        const key = meta.path
+        // From the next known child on, the keys are its own task's.
+        if (before !== undefined && compare(key, before) >= 0) return
         const slash = key.indexOf('/', prefix.length)
         if (slash < 0) {
           // A file at this level: it streams on, no restart needed. (A key equal to the prefix
@@ -114,7 +241,7 @@ export async function listTableFiles(
         lastChild = child
         if (!isHiddenName(child.slice(prefix.length, -1), hidden)) {
           directories++
-          pool.push(levels > 1 ? () => discover(child, levels - 1) : () => listFlat(child))
+          descend(child, levels, false)
         }
         cursor = child + high
         continue restart
@@ -123,10 +250,57 @@ export async function listTableFiles(
     }
   }
 
-  pool.push(depth === 0 ? () => listFlat('') : () => discover('', depth))
+  pool.push(depth === 0 ? () => listFlat('') : () => expand('', depth))
   await pool.done()
   options.onProgress?.(files)
   return { files, directories, requests }
+}
+
+/**
+ * The known directories of each level down to `depth`, as sorted child lists keyed by their
+ * parent ('' for the root). Hidden directories are left out: nothing under them is listed.
+ */
+function knownChildren(
+  keys: Iterable<string>,
+  depth: number,
+  hidden: HiddenRule,
+  compare: (a: string, b: string) => number,
+): Map<string, string[]> {
+  const dirs = new Set<string>()
+  let last = ''
+  for (const key of keys) {
+    // Files of one directory usually come together: no slicing for those.
+    if (last !== '' && key.startsWith(last) && key.indexOf('/', last.length) < 0) continue
+    let end = -1
+    for (let level = 0; level < depth; level++) {
+      const slash = key.indexOf('/', end + 1)
+      if (slash < 0) break
+      end = slash
+    }
+    if (end < 0) continue
+    last = key.slice(0, end + 1)
+    dirs.add(last)
+  }
+  const children = new Map<string, Set<string>>()
+  for (const dir of dirs) {
+    let start = 0
+    for (;;) {
+      const slash = dir.indexOf('/', start)
+      if (slash < 0 || isHiddenName(dir.slice(start, slash), hidden)) break
+      const parent = dir.slice(0, start)
+      let set = children.get(parent)
+      if (set === undefined) children.set(parent, (set = new Set()))
+      set.add(dir.slice(0, slash + 1))
+      start = slash + 1
+    }
+  }
+  const sorted = new Map<string, string[]>()
+  for (const [parent, set] of children) sorted.set(parent, [...set].sort(compare))
+  return sorted
+}
+
+function compareUtf16(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }
 
 /**

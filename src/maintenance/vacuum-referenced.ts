@@ -37,6 +37,11 @@ export class ReferenceSet {
     return this.keys.has(key)
   }
 
+  /** The referenced keys, in no particular order. */
+  values(): IterableIterator<string> {
+    return this.keys.values()
+  }
+
   /** Keeps a file named by a log `path` and, when it has one, its deletion vector's file. */
   addFile(path: string, dv?: DeletionVectorDescriptor): void {
     const key = this.resolver.fileKey(path)

@@ -14,6 +14,7 @@ import {
   T0,
   VacuumTable,
   addAction,
+  asRoundTripStore,
   dvKeyOf,
   removeAction,
 } from './vacuum.test-util.js'
@@ -193,46 +194,52 @@ describe('vacuum: referenced files are kept', () => {
 })
 
 describe('vacuum: what is never touched', () => {
-  it('skips _delta_log, hidden files and directories at any depth, but sweeps _change_data, _delta_index and _col= partitions', async () => {
-    const t = await VacuumTable.create({ partitionColumns: ['_p', 'q'] })
-    const old = T0 + HOUR
-    for (const key of [
-      '_delta_log/zz-garbage.tmp',
-      '_delta_log/_sidecars/orphan.parquet',
-      '_tmp/x.parquet',
-      '.hidden.parquet',
-      'q=1/_SUCCESS',
-      'q=1/.part-0.parquet.crc',
-      'q=1/_tmp/x.parquet',
-      '_q=1/orphan.parquet',
-      'q=1/orphan.parquet',
-      '_p=1/orphan.parquet',
-      '_change_data/cdc-00000.parquet',
-      '_delta_index/idx.bin',
-    ]) {
-      await t.putFile(key, 10, old)
-    }
-    t.time = T0 + 30 * DAY
-    const report = await vacuum(t, { dryRun: false, clock: t.clock, listConcurrency: 3 })
-    expect(paths(report)).toEqual([
-      '_change_data/cdc-00000.parquet',
-      '_delta_index/idx.bin',
-      '_p=1/orphan.parquet',
-      'q=1/orphan.parquet',
-    ])
-    expect(report.directories).toBe(5) // root, _change_data, _delta_index, _p=1, q=1
-    expect((await t.keys()).filter((k) => !/^_delta_log\/\d/.test(k))).toEqual([
-      '.hidden.parquet',
-      '_delta_log/_last_vacuum_info',
-      '_delta_log/_sidecars/orphan.parquet',
-      '_delta_log/zz-garbage.tmp',
-      '_q=1/orphan.parquet',
-      '_tmp/x.parquet',
-      'q=1/.part-0.parquet.crc',
-      'q=1/_SUCCESS',
-      'q=1/_tmp/x.parquet',
-    ])
-  })
+  it.each([
+    ['a local listing (one walk)', undefined],
+    ['a round-trip listing (discovery, concurrent prefixes)', asRoundTripStore],
+  ])(
+    'over %s, skips _delta_log, hidden files and directories at any depth, but sweeps _change_data, _delta_index and _col= partitions',
+    async (_name, wrap) => {
+      const t = await VacuumTable.create({ partitionColumns: ['_p', 'q'] }, wrap)
+      const old = T0 + HOUR
+      for (const key of [
+        '_delta_log/zz-garbage.tmp',
+        '_delta_log/_sidecars/orphan.parquet',
+        '_tmp/x.parquet',
+        '.hidden.parquet',
+        'q=1/_SUCCESS',
+        'q=1/.part-0.parquet.crc',
+        'q=1/_tmp/x.parquet',
+        '_q=1/orphan.parquet',
+        'q=1/orphan.parquet',
+        '_p=1/orphan.parquet',
+        '_change_data/cdc-00000.parquet',
+        '_delta_index/idx.bin',
+      ]) {
+        await t.putFile(key, 10, old)
+      }
+      t.time = T0 + 30 * DAY
+      const report = await vacuum(t, { dryRun: false, clock: t.clock, listConcurrency: 3 })
+      expect(paths(report)).toEqual([
+        '_change_data/cdc-00000.parquet',
+        '_delta_index/idx.bin',
+        '_p=1/orphan.parquet',
+        'q=1/orphan.parquet',
+      ])
+      expect(report.directories).toBe(5) // root, _change_data, _delta_index, _p=1, q=1
+      expect((await t.keys()).filter((k) => !/^_delta_log\/\d/.test(k))).toEqual([
+        '.hidden.parquet',
+        '_delta_log/_last_vacuum_info',
+        '_delta_log/_sidecars/orphan.parquet',
+        '_delta_log/zz-garbage.tmp',
+        '_q=1/orphan.parquet',
+        '_tmp/x.parquet',
+        'q=1/.part-0.parquet.crc',
+        'q=1/_SUCCESS',
+        'q=1/_tmp/x.parquet',
+      ])
+    },
+  )
 
   it.each<VacuumMode>(['full', 'lite'])(
     '%s: never deletes outside the table root, nor log files a remove names',

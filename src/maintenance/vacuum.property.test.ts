@@ -29,6 +29,7 @@ import {
   T0,
   VacuumTable,
   addAction,
+  asRoundTripStore,
   dvKeyOf,
   removeAction,
 } from './vacuum.test-util.js'
@@ -402,34 +403,42 @@ async function lastVacuumInfo(t: VacuumTable): Promise<number | undefined> {
 describe('vacuum (property)', () => {
   it('never deletes a file a reachable version references, nor outside the root, nor a racing upload', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 14 }), async (ops) => {
-        const t = await VacuumTable.create({ protocol: PROTOCOL_DV, partitionColumns: ['part'] })
-        const model = new Model(t)
-        model.versions.push({ rawTime: T0, referenced: new Set(), removes: new Map() })
-        // Files beside the table, and a commit whose removes point at them.
-        t.time = T0
-        await t.bucket.put('tables/other/x.parquet', new Uint8Array(10))
-        await t.bucket.put('tables/t2/y.parquet', new Uint8Array(10))
-        await model.commit(
-          [
-            removeAction('../other/x.parquet', T0),
-            removeAction('memory://bucket/tables/t2/y.parquet', T0),
-          ],
-          T0,
-        )
-        for (const o of [
-          ...ops,
-          {
-            kind: 'vacuum',
-            mode: 'full',
-            retention: { hours: 0 },
-            wait: 0,
-            racingWriter: true,
-          } as const,
-        ]) {
-          await apply(model, o)
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(op, { minLength: 1, maxLength: 14 }),
+        fc.boolean(),
+        async (ops, remote) => {
+          // Either listing path: one walk, or discovery and concurrent prefixes (S3, Azure).
+          const t = await VacuumTable.create(
+            { protocol: PROTOCOL_DV, partitionColumns: ['part'] },
+            remote ? asRoundTripStore : undefined,
+          )
+          const model = new Model(t)
+          model.versions.push({ rawTime: T0, referenced: new Set(), removes: new Map() })
+          // Files beside the table, and a commit whose removes point at them.
+          t.time = T0
+          await t.bucket.put('tables/other/x.parquet', new Uint8Array(10))
+          await t.bucket.put('tables/t2/y.parquet', new Uint8Array(10))
+          await model.commit(
+            [
+              removeAction('../other/x.parquet', T0),
+              removeAction('memory://bucket/tables/t2/y.parquet', T0),
+            ],
+            T0,
+          )
+          for (const o of [
+            ...ops,
+            {
+              kind: 'vacuum',
+              mode: 'full',
+              retention: { hours: 0 },
+              wait: 0,
+              racingWriter: true,
+            } as const,
+          ]) {
+            await apply(model, o)
+          }
+        },
+      ),
       { numRuns: 100 },
     )
   })

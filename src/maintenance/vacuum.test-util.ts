@@ -46,6 +46,24 @@ export interface TableSetup {
   readonly protocol?: Protocol
 }
 
+/**
+ * Declares the wrapped store's listing a round trip, as S3 and Azure do, so that vacuum over a
+ * memory store takes the path it takes on those: prefix discovery and concurrent listing.
+ */
+export function asRoundTripStore(store: ObjectStore): ObjectStore {
+  return {
+    kind: store.kind,
+    url: store.url,
+    capabilities: { ...store.capabilities, listCost: 'round-trip' },
+    put: (path, bytes, options) => store.put(path, bytes, options),
+    get: (path, options) => store.get(path, options),
+    head: (path, options) => store.head(path, options),
+    delete: (path, options) => store.delete(path, options),
+    deleteMany: (paths, options) => store.deleteMany(paths, options),
+    list: (prefix, options) => store.list(prefix, options),
+  }
+}
+
 export class VacuumTable {
   time = T0
   /** The whole bucket; the table lives under `tables/t/`. */

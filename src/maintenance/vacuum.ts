@@ -26,7 +26,7 @@
  * `_delta_log/_last_vacuum_info`. A crash while deleting leaves the table readable: only
  * unreferenced files were being deleted.
  */
-import { InvalidArgumentError, throwIfAborted } from '../errors.js'
+import { InvalidArgumentError, NotFoundError, throwIfAborted } from '../errors.js'
 import type { LogStore } from '../log/log-store.js'
 import { checkWriteSupport } from '../protocol/protocol-check.js'
 import { loadSnapshot } from '../snapshot/load.js'
@@ -146,8 +146,10 @@ export async function vacuum(
 
   const hidden = hiddenRuleOf(snapshot.metadata)
   const candidates = new CandidateList({ retain: !dryRun, sampleSize: reportLimit })
+  const unreferenced = (key: string): boolean =>
+    !referenced.has(key) && !isProtectedKey(key, hidden)
   const consider = (key: string, size: number): void => {
-    if (referenced.has(key) || isProtectedKey(key, hidden)) return
+    if (!unreferenced(key)) return
     candidates.add(key, size)
     options.onFile?.({ path: key, size })
   }
@@ -155,19 +157,39 @@ export async function vacuum(
   let logRange: VacuumReport['logRange']
   let covered: number | undefined
   if (mode === 'full') {
+    // delta-rs#4635: where each list request is a round trip, expand all partition levels but
+    // the last, then list each prefix flat, concurrently. Where listing is local (disk,
+    // memory), one sequential walk reads each directory once and does the least work.
+    const depth =
+      log.store.capabilities.listCost === 'local'
+        ? 0
+        : Math.max(1, snapshot.partitionColumns.length - 1)
     const listing = await listTableFiles(
       log.store,
       {
         concurrency,
-        // delta-rs#4635: expand all partition levels but the last, then list flat.
-        depth: Math.max(1, snapshot.partitionColumns.length - 1),
+        depth,
         hidden,
         signal,
         onProgress: (done) => options.onProgress?.({ phase: 'listing', done }),
+        // The referenced files' directories are listed without waiting for discovery.
+        ...(depth > 0 ? { knownKeys: referenced.values() } : {}),
       },
       (meta) => {
+        // The reference check first: only unreferenced files need their age and size, which
+        // on local disk cost a stat each (the listing's metadata is lazy).
+        if (!unreferenced(meta.path)) return
+        let lastModified: number
+        let size: number
+        try {
+          lastModified = meta.lastModified
+          size = meta.size
+        } catch (error) {
+          if (error instanceof NotFoundError) return // deleted since listed: nothing to vacuum
+          throw error
+        }
         // Unreferenced and young: possibly a writer's file awaiting its commit. Keep it.
-        if (meta.lastModified < cutoff) consider(meta.path, meta.size)
+        if (lastModified < cutoff) consider(meta.path, size)
       },
     )
     directories = listing.directories

@@ -72,6 +72,7 @@ export class AzureStore implements ObjectStore {
     conditionalUpdate: true,
     deleteBatchSize: DELETE_BATCH,
     listOrder: 'utf16',
+    listCost: 'round-trip',
   }
   readonly client: ContainerClient
   private readonly listPageSize: number

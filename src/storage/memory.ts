@@ -33,6 +33,7 @@ export class MemoryStore implements ObjectStore {
     conditionalUpdate: true,
     deleteBatchSize: 1000,
     listOrder: 'utf8',
+    listCost: 'local',
   }
   private readonly objects = new Map<string, Entry>()
   private sortedKeys: string[] | undefined

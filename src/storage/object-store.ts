@@ -50,6 +50,16 @@ export interface GetOptions extends Signalled {
 export interface ListOptions extends Signalled {
   /** Only keys strictly greater (in UTF-8 byte order) than this one. */
   readonly startAfter?: string | undefined
+  /**
+   * The caller reads `size`, `lastModified` and `etag` of only some of the listed objects
+   * (vacuum: of the unreferenced files alone). A backend whose listing does not carry them
+   * (local disk: one stat per file) may then fetch each object's metadata when it is first
+   * read, and reading it throws `NotFoundError` if the object was deleted since it was
+   * listed. Backends whose listing returns the metadata anyway (memory, S3, Azure) ignore it.
+   * Default false: the metadata is fetched during the listing, and a key deleted before its
+   * turn is not listed.
+   */
+  readonly lazyMetadata?: boolean | undefined
 }
 
 export interface ObjectMeta {
@@ -91,6 +101,12 @@ export interface StoreCapabilities {
    * and those in U+E000..U+FFFF. Delta log names are ASCII, where the two agree.
    */
   readonly listOrder: 'utf8' | 'utf16'
+  /**
+   * What a `list` request costs. `round-trip`: each page is a request to a server (S3, Azure:
+   * ~100 ms), so listing many prefixes at once pays off. `local`: listing walks data at hand
+   * (local disk, memory), so one sequential listing does the least work.
+   */
+  readonly listCost: 'round-trip' | 'local'
 }
 
 export interface ObjectStore {

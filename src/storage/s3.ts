@@ -72,6 +72,7 @@ export class S3Store implements ObjectStore {
     conditionalUpdate: true,
     deleteBatchSize: DELETE_BATCH,
     listOrder: 'utf8',
+    listCost: 'round-trip',
   }
   readonly client: S3Client
   private readonly bucket: string

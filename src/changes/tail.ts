@@ -76,10 +76,15 @@ export async function* tail(
       first = false
     }
     let advanced = false
-    for (const listedEntry of commits) {
+    const pending = commits.filter(
+      (e) =>
+        versionOf(e) >= next &&
+        (options.endVersion === undefined || versionOf(e) <= options.endVersion),
+    )
+    const read = readAhead(log, pending, signal)
+    for (const [index, listedEntry] of pending.entries()) {
       let entry = listedEntry
       let version = versionOf(entry)
-      if (version < next) continue
       if (version > next) {
         // A listing is not a snapshot of the directory: one running while a writer commits
         // can show a newer commit and miss an older one (local directories return names in
@@ -88,8 +93,8 @@ export async function* tail(
         entry = await missingCommit(log, next, version, signal)
         version = next
       }
-      if (options.endVersion !== undefined && version > options.endVersion) return
-      const actions = await log.readJsonFile(entry.key, { signal })
+      const actions =
+        entry === listedEntry ? await read(index) : await log.readJsonFile(entry.key, { signal })
       const commitInfo = commitInfoOf(actions)
       const ict = commitInfo?.inCommitTimestamp
       const timestamp =
@@ -113,6 +118,31 @@ export async function* tail(
       throw new AbortedError(error)
     })
     wait = Math.min(maxInterval, wait * 2)
+  }
+}
+
+/** How many commit files a catch-up reads ahead of the one it yields. */
+const READ_AHEAD = 16
+
+/**
+ * Reads `entries` in order with up to `READ_AHEAD` reads in flight, so that catching up is not
+ * one store round trip per commit: `read(i)` starts the reads up to `i + READ_AHEAD` and
+ * returns the i-th. A read started but never awaited (the tail stopped first) is discarded.
+ */
+function readAhead(
+  log: LogStore,
+  entries: readonly LogEntry[],
+  signal: AbortSignal | undefined,
+): (index: number) => Promise<Action[]> {
+  const started: Promise<Action[]>[] = []
+  return (index) => {
+    const until = Math.min(entries.length, index + READ_AHEAD)
+    for (let i = started.length; i < until; i++) {
+      const reading = log.readJsonFile(entries[i]!.key, { signal })
+      reading.catch(() => undefined) // its error surfaces when it is awaited, if it is
+      started.push(reading)
+    }
+    return started[index]!
   }
 }
 

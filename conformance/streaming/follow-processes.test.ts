@@ -12,12 +12,12 @@
  * the memory store lives in one process, so there they are two concurrent async tasks. Both
  * run the same workload code (processes/event-stream.mjs).
  */
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import * as path from 'node:path'
-import { afterAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import type { ObjectStore } from '../../src/storage/object-store.js'
 import { DeltaTable } from '../../src/table/delta-table.js'
+import { childEnv, runNodeScript } from '../support/child-processes.js'
 import { allBackends, type Backend } from '../support/backends.js'
 import {
   countBatches,
@@ -50,59 +50,18 @@ interface Outcome {
   readonly follower: FollowEventsResult
 }
 
-/** Environment for the child processes: where the table is, and how to reach its server. */
-function childEnv(store: ObjectStore): NodeJS.ProcessEnv {
-  const servers = inject('servers')
-  return {
-    ...process.env,
-    STREAM_TABLE_URL: store.url,
-    ...(servers.s3 === undefined
-      ? {}
-      : {
-          STREAM_S3_ENDPOINT: servers.s3.endpoint,
-          STREAM_S3_ACCESS_KEY: servers.s3.accessKeyId,
-          STREAM_S3_SECRET_KEY: servers.s3.secretAccessKey,
-        }),
-    ...(servers.azure === undefined
-      ? {}
-      : { STREAM_AZURE_CONNECTION_STRING: servers.azure.connectionString }),
-  }
-}
-
-/**
- * Runs a node script; resolves with its stdout lines (JSON each) when it exits with 0, calls
- * `onLine` as lines arrive, rejects with its stderr otherwise.
- */
+/** Runs a script of `processes/`: its stdout lines (JSON each), `onLine` as they arrive. */
 function runNode(
   script: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv,
-  onLine: (line: unknown) => void = () => undefined,
+  onLine?: (line: unknown) => void,
 ): Promise<unknown[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(PROCESSES, script), ...args], {
-      env,
-      timeout: PROCESS_TIMEOUT_MS,
-    })
-    const lines: unknown[] = []
-    let buffered = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      buffered += chunk
-      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
-        const line = JSON.parse(buffered.slice(0, nl)) as unknown
-        buffered = buffered.slice(nl + 1)
-        lines.push(line)
-        onLine(line)
-      }
-    })
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve(lines)
-      else reject(new Error(`${script} exited with ${code ?? signal}:\n${stderr}`))
-    })
-  })
+  return runNodeScript(path.join(PROCESSES, script), args, {
+    env,
+    timeoutMs: PROCESS_TIMEOUT_MS,
+    ...(onLine === undefined ? {} : { onLine }),
+  }).done
 }
 
 async function inProcesses(store: ObjectStore): Promise<Outcome> {

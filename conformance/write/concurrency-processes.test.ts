@@ -22,14 +22,14 @@
  *
  * The processes run `dist/`: `npm test` builds it first (run `npm run build` for a targeted run).
  */
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import * as path from 'node:path'
-import { afterAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import type { ConflictKind, DeltaErrorCode } from '../../src/errors.js'
 import type { Action } from '../../src/protocol/actions.js'
 import type { ObjectStore } from '../../src/storage/object-store.js'
 import { DeltaTable } from '../../src/table/delta-table.js'
+import { childEnv, runNodeScript } from '../support/child-processes.js'
 import { allBackends } from '../support/backends.js'
 import {
   expectJustified,
@@ -119,59 +119,27 @@ function effectOf(reported: ReportedEffect): Effect {
   }
 }
 
-/** Environment for the child processes: where the table is, and how to reach its server. */
-function childEnv(store: ObjectStore): NodeJS.ProcessEnv {
-  const servers = inject('servers')
-  return {
-    ...process.env,
-    STREAM_TABLE_URL: store.url,
-    ...(servers.s3 === undefined
-      ? {}
-      : {
-          STREAM_S3_ENDPOINT: servers.s3.endpoint,
-          STREAM_S3_ACCESS_KEY: servers.s3.accessKeyId,
-          STREAM_S3_SECRET_KEY: servers.s3.secretAccessKey,
-        }),
-    ...(servers.azure === undefined
-      ? {}
-      : { STREAM_AZURE_CONNECTION_STRING: servers.azure.connectionString }),
-  }
-}
-
 /** A writer process: `ready` once its table is open, `go()` releases it, `done` is its ledger. */
 function startWriter(writer: number, env: NodeJS.ProcessEnv) {
-  const child = spawn(
-    process.execPath,
-    [WRITER, ROLES[writer]!, String(writer), String(OPS), String(SEED)],
-    { env, timeout: PROCESS_TIMEOUT_MS },
-  )
   let markReady!: () => void
   const ready = new Promise<void>((resolve) => (markReady = resolve))
-  const lines: unknown[] = []
-  let buffered = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    buffered += chunk
-    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
-      const line = JSON.parse(buffered.slice(0, nl)) as unknown
-      buffered = buffered.slice(nl + 1)
-      lines.push(line)
-      if (typeof line === 'object' && line !== null && 'ready' in line) markReady()
-    }
-  })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  const done = new Promise<WriterLedger>((resolve, reject) => {
-    child.on('error', reject)
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve(lines.at(-1) as WriterLedger)
-      else reject(new Error(`writer ${writer} exited with ${code ?? signal}:\n${stderr}`))
-    })
-  })
+  const { child, done } = runNodeScript(
+    WRITER,
+    [ROLES[writer]!, String(writer), String(OPS), String(SEED)],
+    {
+      env,
+      timeoutMs: PROCESS_TIMEOUT_MS,
+      onLine: (line) => {
+        if (typeof line === 'object' && line !== null && 'ready' in line) markReady()
+      },
+    },
+  )
+  const ledger = done.then((lines) => lines.at(-1) as WriterLedger)
   // A writer that dies before it is ready must not leave the test waiting for it.
   return {
-    ready: Promise.race([ready, done.then(() => undefined)]),
+    ready: Promise.race([ready, ledger.then(() => undefined)]),
     go: () => child.stdin.end('go\n'),
-    done,
+    done: ledger,
   }
 }
 

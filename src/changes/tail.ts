@@ -67,7 +67,7 @@ export async function* tail(
   for (;;) {
     if (signal?.aborted) throw new AbortedError(signal.reason)
     if (options.endVersion !== undefined && next > options.endVersion) return
-    const listed = await log.listAll({ fromVersion: next, signal })
+    const listed = await log.listAll({ fromVersion: next, signal, lazyMetadata: true })
     const commits = listed
       .filter((e) => e.file.kind === 'commit')
       .sort((a, b) => versionOf(a) - versionOf(b))
@@ -93,16 +93,19 @@ export async function* tail(
         entry = await missingCommit(log, next, version, signal)
         version = next
       }
-      const actions =
-        entry === listedEntry ? await read(index) : await log.readJsonFile(entry.key, { signal })
+      // The time comes from the read itself: the listing leaves it unread (lazyMetadata).
+      const { actions, lastModified } =
+        entry === listedEntry
+          ? await read(index)
+          : await log.readJsonFileWithTime(entry.key, { signal })
       const commitInfo = commitInfoOf(actions)
       const ict = commitInfo?.inCommitTimestamp
       const timestamp =
         typeof ict === 'number'
           ? ict
-          : entry.lastModified <= previousTimestamp
+          : lastModified <= previousTimestamp
             ? previousTimestamp + 1
-            : entry.lastModified
+            : lastModified
       previousTimestamp = timestamp
       next = version + 1
       advanced = true
@@ -133,12 +136,12 @@ function readAhead(
   log: LogStore,
   entries: readonly LogEntry[],
   signal: AbortSignal | undefined,
-): (index: number) => Promise<Action[]> {
-  const started: Promise<Action[]>[] = []
+): (index: number) => Promise<{ actions: Action[]; lastModified: number }> {
+  const started: Promise<{ actions: Action[]; lastModified: number }>[] = []
   return (index) => {
     const until = Math.min(entries.length, index + READ_AHEAD)
     for (let i = started.length; i < until; i++) {
-      const reading = log.readJsonFile(entries[i]!.key, { signal })
+      const reading = log.readJsonFileWithTime(entries[i]!.key, { signal })
       reading.catch(() => undefined) // its error surfaces when it is awaited, if it is
       started.push(reading)
     }

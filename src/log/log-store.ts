@@ -30,6 +30,13 @@ export type CommitOutcome = { readonly status: 'committed' } | { readonly status
 export interface ListLogOptions extends Signalled {
   /** Only entries of this version and later (by the first version in the name). */
   readonly fromVersion?: number | undefined
+  /**
+   * Entries' `size` and `lastModified` are read when first used (the store's
+   * `lazyMetadata`: a stat on local disk), for callers that need them of a few entries only,
+   * such as a snapshot load that needs the time of its last commit. Using them for a file
+   * deleted since the listing throws `NotFoundError`.
+   */
+  readonly lazyMetadata?: boolean | undefined
 }
 
 export class LogStore {
@@ -48,7 +55,12 @@ export class LogStore {
   async *list(options: ListLogOptions = {}): AsyncIterable<LogEntry> {
     const from = options.fromVersion ?? 0
     const startAfter = from > 0 ? `${LOG_DIR}${formatVersion(from - 1)}.~` : undefined
-    for await (const meta of this.store.list(LOG_DIR, { startAfter, signal: options.signal })) {
+    const lazy = options.lazyMetadata === true
+    for await (const meta of this.store.list(LOG_DIR, {
+      startAfter,
+      signal: options.signal,
+      lazyMetadata: lazy,
+    })) {
       const name = meta.path.slice(LOG_DIR.length)
       const first = name.charCodeAt(0)
       if (first < 0x30 || first > 0x39) {
@@ -58,7 +70,18 @@ export class LogStore {
       }
       const file = parseLogFileName(name)
       if (file === undefined) continue
-      yield { file, key: meta.path, size: meta.size, lastModified: meta.lastModified }
+      yield lazy
+        ? {
+            file,
+            key: meta.path,
+            get size() {
+              return meta.size
+            },
+            get lastModified() {
+              return meta.lastModified
+            },
+          }
+        : { file, key: meta.path, size: meta.size, lastModified: meta.lastModified }
     }
   }
 
@@ -71,7 +94,19 @@ export class LogStore {
 
   /** Reads and parses one JSON log file (commit, JSON checkpoint or compaction). */
   async readJsonFile(key: string, options: Signalled = {}): Promise<Action[]> {
-    const { bytes } = await this.store.get(key, options)
+    return (await this.readJsonFileWithTime(key, options)).actions
+  }
+
+  /** `readJsonFile`, with the file's modification time from the same read. */
+  async readJsonFileWithTime(
+    key: string,
+    options: Signalled = {},
+  ): Promise<{ actions: Action[]; lastModified: number }> {
+    const { bytes, meta } = await this.store.get(key, options)
+    return { actions: this.parseJson(key, bytes), lastModified: meta.lastModified }
+  }
+
+  private parseJson(key: string, bytes: Uint8Array): Action[] {
     let text: string
     try {
       text = utf8Decode(bytes)

@@ -59,7 +59,11 @@ export async function findSegment(
 ): Promise<LogSegment> {
   const hint = await lastCheckpointVersion(log, options)
   if (hint !== undefined && (version === undefined || version >= hint)) {
-    const entries = await log.listAll({ fromVersion: hint, signal: options.signal })
+    const entries = await log.listAll({
+      fromVersion: hint,
+      signal: options.signal,
+      lazyMetadata: true,
+    })
     try {
       const segment = buildLogSegment(entries, {
         tableUrl: log.tableUrl,
@@ -72,7 +76,7 @@ export async function findSegment(
       if (!(error instanceof VersionNotFoundError)) throw error
     }
   }
-  const entries = await log.listAll({ signal: options.signal })
+  const entries = await log.listAll({ signal: options.signal, lazyMetadata: true })
   if (entries.length === 0) throw new TableNotFoundError(log.tableUrl)
   return buildLogSegment(entries, { tableUrl: log.tableUrl, version })!
 }

@@ -88,7 +88,14 @@ for _ in $(seq 1 60); do ceph -c "$CONF" --connect-timeout 2 mon stat >/dev/null
 OSD_UUID=$(uuidgen)
 OSD_ID=$(ceph -c "$CONF" osd new "$OSD_UUID")
 ceph-osd -c "$CONF" -i "$OSD_ID" --mkfs --osd-uuid "$OSD_UUID" >/dev/null 2>&1
-ceph-osd -c "$CONF" -i "$OSD_ID"
+# The OSD's first monitor command can race its monitor session and go out with a zero fsid
+# ("mon_cmd_maybe_osd_create fail: 'wrong fsid'"); the daemon then exits. A fresh start works.
+for attempt in 1 2 3 4 5; do
+  ceph-osd -c "$CONF" -i "$OSD_ID" && break
+  [ "$attempt" = 5 ] && { echo "ceph-s3: ceph-osd did not start; see $DIR/log" >&2; exit 1; }
+  echo "ceph-s3: ceph-osd start failed (attempt $attempt), retrying" >&2
+  sleep 1
+done
 for _ in $(seq 1 120); do ceph -c "$CONF" osd stat 2>/dev/null | grep -q "1 up" && break; sleep 0.5; done
 radosgw -c "$CONF" -n client.rgw.a
 for _ in $(seq 1 240); do curl -s -o /dev/null "http://127.0.0.1:$RGW_PORT/" && break; sleep 0.5; done

@@ -251,7 +251,11 @@ describe('checkpoints preserve state (property)', () => {
         }
         const jsonOnly = await t.jsonOnly()
         for (let v = 0; v <= version; v++) {
-          const through = normalizeStats(stateOf(await t.snapshot(v), t.time))
+          const snapshot = await t.snapshot(v)
+          const through = normalizeStats(stateOf(snapshot, t.time))
+          // A load from a checkpoint replays the commits after it without indexing its files.
+          if (snapshot.segment.checkpoint !== undefined)
+            expect(snapshot.state.files.bottomIndexed).toBe(false)
           const replay = normalizeStats(stateOf(await t.snapshot(v, jsonOnly), t.time))
           expect(through).toEqual(replay)
         }

@@ -98,6 +98,78 @@ describe('FileSet', () => {
     )
   })
 
+  it('a checkpoint layer filled by append, under a layer told which keys it lacks, behaves like plain adds (property)', () => {
+    const keyOf = (n: number, dv: boolean): string => (dv ? `k${n}\u0000dv` : `k${n}`)
+    const op = fc.record({
+      kind: fc.constantFrom('add' as const, 'remove' as const),
+      key: fc.integer({ min: 0, max: 40 }),
+      dv: fc.boolean(),
+      size: fc.integer({ min: 1, max: 100 }),
+    })
+    const checkpoint = fc.uniqueArray(
+      fc.record({ key: fc.integer({ min: 0, max: 40 }), dv: fc.boolean() }),
+      { selector: (k) => keyOf(k.key, k.dv), maxLength: 40 },
+    )
+    fc.assert(
+      fc.property(checkpoint, fc.array(op, { maxLength: 60 }), fc.boolean(), (rows, ops, later) => {
+        const model = new Map<string, { path: string; size: number }>()
+        const superseded = new Set(ops.map((o) => keyOf(o.key, o.dv)))
+        const bottom = FileSet.forUniqueKeys()
+        for (const [i, row] of rows.entries()) {
+          const key = keyOf(row.key, row.dv)
+          model.set(key, { path: `k${row.key}`, size: 1000 + i })
+          if (!superseded.has(key)) bottom.append(key, add(`k${row.key}`, 1000 + i))
+        }
+        let files = bottom.cloneLacking(superseded)
+        for (const o of ops) {
+          const key = keyOf(o.key, o.dv)
+          if (o.kind === 'add') {
+            model.delete(key)
+            model.set(key, { path: `k${o.key}`, size: o.size })
+            files.add(key, add(`k${o.key}`, o.size))
+          } else {
+            model.delete(key)
+            files.remove(key)
+          }
+        }
+        // Replaying the commits never looked the checkpoint's files up.
+        expect(files.bottomIndexed).toBe(false)
+        if (later) {
+          // A later update does, and still agrees with the model.
+          files = files.clone()
+          const first = rows[0]
+          if (first !== undefined) {
+            const key = keyOf(first.key, first.dv)
+            expect(files.remove(key)).toBe(model.delete(key))
+          }
+        }
+        expect([...files.entries()].map(([key, f]) => [key, f.path, f.size])).toEqual(
+          [...model].map(([key, f]) => [key, f.path, f.size]),
+        )
+        for (const key of model.keys()) expect(files.has(key)).toBe(true)
+        expect(files.size).toBe(model.size)
+        expect(files.totalBytes).toBe([...model.values()].reduce((a, f) => a + f.size, 0))
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('appends without an index until a lookup, which keeps the later of two files under one key', () => {
+    const files = FileSet.forUniqueKeys()
+    files.append('a', add('a', 1))
+    files.append('b', add('b', 2))
+    files.append('a', add('a', 4))
+    expect(files.bottomIndexed).toBe(false)
+    expect(files.get('a')?.size).toBe(4)
+    expect(files.bottomIndexed).toBe(true)
+    expect(files.size).toBe(2)
+    expect(files.totalBytes).toBe(6)
+    expect([...files].map((f) => [f.path, f.size])).toEqual([
+      ['b', 2],
+      ['a', 4],
+    ])
+  })
+
   it('keeps keys that are not paths through compaction', () => {
     const files = FileSet.empty()
     for (let i = 0; i < 3000; i++) files.add(`k${i}\u0000dv`, add(`k${i}`, 1))

@@ -9,7 +9,10 @@
  * iteration skips; holes are compacted away when they outnumber the live files.
  *
  * Files are keyed by `(canonical path, deletion vector uniqueId)`, the protocol's primary
- * key for file actions.
+ * key for file actions. The key index (a Map of a million keys costs about a second to
+ * build) is made on the first lookup, not at load: files appended from a checkpoint, whose
+ * keys are unique by the protocol, are only pushed, and a snapshot that is only scanned
+ * never builds it.
  */
 import type { Add, DeletionVectorDescriptor } from '../protocol/actions.js'
 import { dvUniqueId } from '../protocol/deletion-vector.js'
@@ -40,7 +43,9 @@ export function fileKey(canonicalPath: string, dv: DeletionVectorDescriptor | un
 
 /** The files of one layer, in flat parallel arrays (see the file comment). */
 class FlatFiles {
-  readonly slots = new Map<string, number>()
+  /** Slot by key; built on first use (see `index`), kept up to date from then on. */
+  private slots: Map<string, number> | undefined = new Map<string, number>()
+  private live = 0
   /**
    * The key of each slot whose key is not its path (a deletion vector, or a path that decodes
    * to another key). Nearly every key is the path itself, so a full array of keys would be one
@@ -59,7 +64,7 @@ class FlatFiles {
   private bytes = 0
 
   get size(): number {
-    return this.slots.size
+    return this.live
   }
 
   get totalBytes(): number {
@@ -67,20 +72,52 @@ class FlatFiles {
   }
 
   has(key: string): boolean {
-    return this.slots.has(key)
+    return this.index().has(key)
+  }
+
+  slotOf(key: string): number | undefined {
+    return this.index().get(key)
   }
 
   sizeOf(key: string): number | undefined {
-    const slot = this.slots.get(key)
+    const slot = this.index().get(key)
     return slot === undefined ? undefined : this.sizes[slot]
   }
 
   /** Adds (or replaces) the file under `key`. */
   add(key: string, add: Add): void {
-    const existing = this.slots.get(key)
+    const index = this.index()
+    const existing = index.get(key)
     if (existing !== undefined) this.drop(existing)
+    index.set(key, this.paths.length)
+    this.push(key, add)
+  }
+
+  /**
+   * Adds a file whose key the caller knows is not live here (a checkpoint's keys are unique),
+   * without touching the key index. Should the promise be broken, the index, when built,
+   * keeps the later file, as `add` would have.
+   */
+  append(key: string, add: Add): void {
+    if (this.slots !== undefined) {
+      this.add(key, add)
+      return
+    }
+    this.push(key, add)
+  }
+
+  get indexed(): boolean {
+    return this.slots !== undefined
+  }
+
+  /** Starts appending without an index (an empty layer only). */
+  deferIndex(): void {
+    if (this.paths.length === 0) this.slots = undefined
+  }
+
+  private push(key: string, add: Add): void {
     const slot = this.paths.length
-    this.slots.set(key, slot)
+    this.live++
     if (key !== add.path) this.otherKeys.set(slot, key)
     this.paths.push(add.path)
     this.sizes.push(add.size)
@@ -102,17 +139,33 @@ class FlatFiles {
 
   /** Removes the file under `key`; returns whether it was live. */
   remove(key: string): boolean {
-    const slot = this.slots.get(key)
+    const index = this.index()
+    const slot = index.get(key)
     if (slot === undefined) return false
-    this.slots.delete(key)
+    index.delete(key)
     this.drop(slot)
-    if (this.holes > 1024 && this.holes > this.slots.size) this.compact()
+    if (this.holes > 1024 && this.holes > this.live) this.compact()
     return true
   }
 
   get(key: string): Add | undefined {
-    const slot = this.slots.get(key)
+    const slot = this.index().get(key)
     return slot === undefined ? undefined : this.at(slot)
+  }
+
+  /** The key index, built now if files were appended without it. */
+  private index(): Map<string, number> {
+    if (this.slots !== undefined) return this.slots
+    const index = new Map<string, number>()
+    const n = this.paths.length
+    for (let slot = 0; slot < n; slot++) {
+      if (this.paths[slot] === undefined) continue
+      const key = this.keyAt(slot)
+      const earlier = index.get(key)
+      if (earlier !== undefined) this.drop(earlier)
+      index.set(key, slot)
+    }
+    return (this.slots = index)
   }
 
   /** Live files in insertion order (oldest add first). */
@@ -162,6 +215,7 @@ class FlatFiles {
   }
 
   private drop(slot: number): void {
+    this.live--
     this.bytes -= this.sizes[slot]!
     this.paths[slot] = undefined
     this.stats[slot] = undefined
@@ -191,8 +245,8 @@ class FlatFiles {
   private compact(): void {
     const fresh = new FlatFiles()
     this.compactInto(fresh)
-    this.slots.clear()
-    for (const [key, slot] of fresh.slots) this.slots.set(key, slot)
+    this.slots = fresh.slots
+    this.live = fresh.live
     this.otherKeys = fresh.otherKeys
     this.paths = fresh.paths
     this.sizes = fresh.sizes
@@ -212,7 +266,7 @@ class FlatFiles {
       if (this.paths[slot] === undefined) continue
       const key = this.keyAt(slot)
       const next = target.paths.length
-      target.slots.set(key, next)
+      target.slots!.set(key, next)
       if (key !== this.paths[slot]) target.otherKeys.set(next, key)
       target.paths.push(this.paths[slot])
       target.sizes.push(this.sizes[slot]!)
@@ -224,6 +278,7 @@ class FlatFiles {
       if (rare !== undefined) target.rare.set(next, rare)
     }
     target.bytes = this.bytes
+    target.live = this.live
   }
 }
 
@@ -256,10 +311,22 @@ export class FileSet {
   private constructor(
     private readonly base: FileSet | undefined,
     private readonly depth: number,
+    /** Keys known not to be live in `base`: looking them up there is skipped. */
+    private readonly notInBase?: ReadonlySet<string>,
   ) {}
 
   static empty(): FileSet {
     return new FileSet(undefined, 0)
+  }
+
+  /**
+   * An empty set to be filled by `append` with files of unique keys (a checkpoint's), whose
+   * key index is built only when something first looks a key up.
+   */
+  static forUniqueKeys(): FileSet {
+    const files = new FileSet(undefined, 0)
+    files.own.deferIndex()
+    return files
   }
 
   /** Number of live files. */
@@ -275,15 +342,13 @@ export class FileSet {
   }
 
   has(key: string): boolean {
-    return (
-      this.own.has(key) || (!this.hidden.has(key) && this.base !== undefined && this.base.has(key))
-    )
+    return this.own.has(key) || (this.mayBeInBase(key) && this.base!.has(key))
   }
 
   get(key: string): Add | undefined {
-    const slot = this.own.slots.get(key)
+    const slot = this.own.slotOf(key)
     if (slot !== undefined) return this.own.at(slot)
-    return this.hidden.has(key) ? undefined : this.base?.get(key)
+    return this.mayBeInBase(key) ? this.base!.get(key) : undefined
   }
 
   /** Adds (or replaces) the file under `key`. */
@@ -293,11 +358,23 @@ export class FileSet {
     this.own.add(key, add)
   }
 
+  /** Adds a file whose key is not live in this set (see `forUniqueKeys`). */
+  append(key: string, add: Add): void {
+    this.checkWritable()
+    if (this.base === undefined) this.own.append(key, add)
+    else this.add(key, add)
+  }
+
   /** Removes the file under `key`; returns whether it was live. */
   remove(key: string): boolean {
     this.checkWritable()
     const inOwn = this.own.remove(key)
     return this.hideInBase(key) || inOwn
+  }
+
+  /** Whether the bottom layer has built its key index (a load from a checkpoint must not). */
+  get bottomIndexed(): boolean {
+    return this.base === undefined ? this.own.indexed : this.base.bottomIndexed
   }
 
   /** Live files, oldest add first (a re-added file counts from its latest add). */
@@ -322,7 +399,16 @@ export class FileSet {
    * set becomes read-only: it is shared from now on.
    */
   clone(): FileSet {
+    return this.cloneLacking(undefined)
+  }
+
+  /**
+   * `clone()`, told that none of `keys` is live in this set, so that the clone's changes to
+   * them never look this set up (and never build its key index).
+   */
+  cloneLacking(keys: ReadonlySet<string> | undefined): FileSet {
     this.frozen = true
+    if (keys !== undefined && keys.size > 0) return new FileSet(this, this.depth + 1, keys)
     if (this.base === undefined || this.depth < 8) return new FileSet(this, this.depth + 1)
     // A deep chain: fold the overlays above the bottom layer into one, touching only the
     // files they changed — unless they changed so much that one flat layer is cheaper.
@@ -370,10 +456,19 @@ export class FileSet {
     return touched
   }
 
+  /** Whether `key` may be live in the base (false when the base surely lacks it). */
+  private mayBeInBase(key: string): boolean {
+    return (
+      this.base !== undefined &&
+      !this.hidden.has(key) &&
+      (this.notInBase === undefined || !this.notInBase.has(key))
+    )
+  }
+
   private hideInBase(key: string): boolean {
-    if (this.base === undefined || this.hidden.has(key) || !this.base.has(key)) return false
+    if (!this.mayBeInBase(key) || !this.base!.has(key)) return false
     this.hidden.add(key)
-    this.hiddenBytes += this.base.sizeOf(key) ?? 0
+    this.hiddenBytes += this.base!.sizeOf(key) ?? 0
     return true
   }
 
@@ -381,7 +476,7 @@ export class FileSet {
   sizeOf(key: string): number | undefined {
     const own = this.own.sizeOf(key)
     if (own !== undefined) return own
-    return this.hidden.has(key) ? undefined : this.base?.sizeOf(key)
+    return this.mayBeInBase(key) ? this.base!.sizeOf(key) : undefined
   }
 
   private checkWritable(): void {

@@ -34,22 +34,36 @@ export async function replaySegment(
   const replay = new Replay(canonicalPathFn(log.tableUrl), options.from?.state)
   const crcText = segment.crc === undefined ? undefined : readText(log, segment.crc.key, options)
   let deltas = segment.deltas
-  if (options.from === undefined) {
-    if (segment.checkpoint !== undefined) {
-      const source = { path: log.urlOf(segment.checkpoint.files[0]!.key) }
-      for await (const batch of readCheckpoint(log, segment.checkpoint, {
-        ...options,
-        stats: context.stats,
-      })) {
-        replay.applyCheckpoint(batch, source)
-      }
+  let commits:
+    | Iterable<{ entry: LogEntry; actions: readonly Action[] }>
+    | AsyncIterable<{ entry: LogEntry; actions: readonly Action[] }>
+  if (options.from === undefined && segment.checkpoint !== undefined) {
+    // The commits after the checkpoint first (they are few: the checkpoint interval): the
+    // checkpoint's files they touch are left out of its layer, so that replaying them needs
+    // no index of the checkpoint's (possibly millions of) files.
+    const read: { entry: LogEntry; actions: Action[]; source: Source }[] = []
+    for await (const { entry, actions } of readAhead(log, deltas, options)) {
+      read.push({ entry, actions, source: { path: log.urlOf(entry.key) } })
     }
+    const superseded = replay.fileKeysOf(read)
+    const source = { path: log.urlOf(segment.checkpoint.files[0]!.key) }
+    for await (const batch of readCheckpoint(log, segment.checkpoint, {
+      ...options,
+      stats: context.stats,
+    })) {
+      replay.applyCheckpoint(batch, source, superseded)
+    }
+    replay.endCheckpoint(superseded)
+    commits = read
   } else {
-    const after = options.from.version
-    deltas = deltas.filter((d) => lastVersionOf(d) > after)
+    if (options.from !== undefined) {
+      const after = options.from.version
+      deltas = deltas.filter((d) => lastVersionOf(d) > after)
+    }
+    commits = readAhead(log, deltas, options)
   }
   let lastActions: readonly Action[] = []
-  for await (const { entry, actions } of readAhead(log, deltas, options)) {
+  for await (const { entry, actions } of commits) {
     replay.applyCommit(actions, { path: log.urlOf(entry.key) })
     lastActions = actions
   }

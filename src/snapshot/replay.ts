@@ -40,7 +40,7 @@ export interface Source {
 export class Replay {
   protocol: Protocol | undefined
   metadata: Metadata | undefined
-  readonly files: FileSet
+  private filesNow: FileSet
   /** Shared with `from` until the first change (see `ownTombstones`). */
   private tombstones: Map<string, Remove>
   private tombstonesOwned: boolean
@@ -58,7 +58,7 @@ export class Replay {
   ) {
     this.protocol = from?.protocol
     this.metadata = from?.metadata
-    this.files = from === undefined ? FileSet.empty() : from.files.clone()
+    this.filesNow = from === undefined ? FileSet.forUniqueKeys() : from.files.clone()
     // Tombstones can number as many as the files (after a rewrite of the table): copy them
     // only when a commit changes them, so an update by blind appends stays O(new actions).
     this.tombstones = from?.tombstones ?? new Map<string, Remove>()
@@ -67,13 +67,61 @@ export class Replay {
     this.domains = new Map(from?.domains)
   }
 
+  get files(): FileSet {
+    return this.filesNow
+  }
+
   /**
-   * Applies one batch of checkpoint (or sidecar, or compaction) rows. They are already
-   * reconciled, so order inside doesn't matter; commitInfo and cdc rows are not allowed in
-   * checkpoints and are ignored.
+   * Applies one batch of checkpoint (or sidecar) rows, before any commit. They are already
+   * reconciled: each file key appears once, as an add or a remove, so adds are appended
+   * without a lookup. Adds under `supersededKeys` (the keys the commits after the checkpoint
+   * touch) are left out: those commits decide those files. commitInfo and cdc rows are not
+   * allowed in checkpoints and are ignored.
    */
-  applyCheckpoint(actions: readonly Action[], source: Source): void {
-    for (const action of actions) this.apply(action, source)
+  applyCheckpoint(
+    actions: readonly Action[],
+    source: Source,
+    supersededKeys?: ReadonlySet<string>,
+  ): void {
+    const skip =
+      supersededKeys !== undefined && supersededKeys.size > 0 ? supersededKeys : undefined
+    for (const action of actions) {
+      if ('add' in action) {
+        const add = action.add
+        const key = fileKey(this.canonicalPath(add.path, source), add.deletionVector)
+        if (skip?.has(key) === true) continue
+        this.filesNow.append(key, add)
+        if (this.tombstones.size > 0 && this.tombstones.has(key)) this.ownTombstones().delete(key)
+      } else if ('remove' in action) {
+        const remove = action.remove
+        const key = fileKey(this.canonicalPath(remove.path, source), remove.deletionVector)
+        this.ownTombstones().set(key, remove)
+      } else {
+        this.apply(action, source)
+      }
+    }
+  }
+
+  /**
+   * Ends the checkpoint: the commits that follow go into a layer over the checkpoint's
+   * files that never looks up `supersededKeys` there (they were left out), so replaying
+   * them builds no index of the checkpoint's files.
+   */
+  endCheckpoint(supersededKeys: ReadonlySet<string>): void {
+    this.filesNow = this.filesNow.cloneLacking(supersededKeys)
+  }
+
+  /** The keys of the add and remove actions of `commits`. */
+  fileKeysOf(commits: readonly { actions: readonly Action[]; source: Source }[]): Set<string> {
+    const keys = new Set<string>()
+    for (const { actions, source } of commits) {
+      for (const action of actions) {
+        const file = 'add' in action ? action.add : 'remove' in action ? action.remove : undefined
+        if (file !== undefined)
+          keys.add(fileKey(this.canonicalPath(file.path, source), file.deletionVector))
+      }
+    }
+    return keys
   }
 
   /** Applies the actions of one commit (or one compaction file). */
@@ -113,7 +161,7 @@ export class Replay {
     return {
       protocol: this.protocol,
       metadata: this.metadata,
-      files: this.files,
+      files: this.filesNow,
       tombstones: this.tombstones,
       txns: this.txns,
       domains: this.domains,
@@ -133,12 +181,12 @@ export class Replay {
     if ('add' in action) {
       const add = action.add
       const key = fileKey(this.canonicalPath(add.path, source), add.deletionVector)
-      this.files.add(key, add)
+      this.filesNow.add(key, add)
       if (this.tombstones.has(key)) this.ownTombstones().delete(key)
     } else if ('remove' in action) {
       const remove = action.remove
       const key = fileKey(this.canonicalPath(remove.path, source), remove.deletionVector)
-      this.files.remove(key)
+      this.filesNow.remove(key)
       this.ownTombstones().set(key, remove)
     } else if ('metaData' in action) {
       this.metadata = action.metaData

@@ -16,38 +16,69 @@
  * time travel uses, and together with the live files they cover every file any version a reader
  * can still reach refers to.
  *
- * Only keys under the table root enter the set (files elsewhere are never candidates). The
- * live files' keys are the strings the snapshot already holds, so the set costs a hash entry per
- * file, not a copy of every path.
+ * Only keys under the table root enter the set (files elsewhere are never candidates). Keys
+ * are held as file names grouped by directory: a name is a slice of the path the snapshot
+ * already holds, so the set costs a hash entry and a small slice object per file.
  */
 import type { Action, DeletionVectorDescriptor } from '../protocol/actions.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
 import type { KeyResolver } from './vacuum-paths.js'
 
 export class ReferenceSet {
-  private readonly keys = new Set<string>()
+  /**
+   * Names by directory key (`a/b/`, or '' at the root). A listing asks about one directory's
+   * files after another, so each lookup probes a small set that stays in cache; one set of a
+   * million keys made every lookup a cache miss (about 2.5 µs each on a 1M-file table).
+   */
+  private readonly byDir = new Map<string, Set<string>>()
+  private count = 0
+  private lastDir: string | undefined
+  private lastNames: Set<string> | undefined
 
   constructor(private readonly resolver: KeyResolver) {}
 
   get size(): number {
-    return this.keys.size
+    return this.count
   }
 
   has(key: string): boolean {
-    return this.keys.has(key)
+    const slash = key.lastIndexOf('/') + 1
+    const names = this.namesIn(key.slice(0, slash))
+    return names !== undefined && names.has(key.slice(slash))
   }
 
   /** The referenced keys, in no particular order. */
-  values(): IterableIterator<string> {
-    return this.keys.values()
+  *values(): IterableIterator<string> {
+    for (const [dir, names] of this.byDir) for (const name of names) yield dir + name
+  }
+
+  private namesIn(dir: string): Set<string> | undefined {
+    if (dir !== this.lastDir) {
+      this.lastDir = dir
+      this.lastNames = this.byDir.get(dir)
+    }
+    return this.lastNames
+  }
+
+  private add(key: string): void {
+    const slash = key.lastIndexOf('/') + 1
+    const dir = key.slice(0, slash)
+    let names = this.byDir.get(dir)
+    if (names === undefined) {
+      this.byDir.set(dir, (names = new Set()))
+      if (dir === this.lastDir) this.lastNames = names
+    }
+    const before = names.size
+    names.add(key.slice(slash))
+    this.count += names.size - before
   }
 
   /** Keeps a file named by a log `path` and, when it has one, its deletion vector's file. */
   addFile(path: string, dv?: DeletionVectorDescriptor): void {
     const key = this.resolver.fileKey(path)
-    if (key !== undefined) this.keys.add(key)
+    if (key !== undefined) this.add(key)
     const dvKey = this.resolver.dvKey(dv)
-    if (dvKey !== undefined) this.keys.add(dvKey)
+    if (dvKey !== undefined) this.add(dvKey)
   }
 
   /** Spark's valid files: live files, and tombstones deleted at or after `cutoff`. */

@@ -10,6 +10,7 @@ import { LogStore } from '../log/log-store.js'
 import { writeCheckpoint } from '../maintenance/checkpoint.js'
 import { loadSnapshot } from '../snapshot/load.js'
 import { FaultyStore, isInjectedFault } from '../storage/fault.js'
+import type { ListOptions, ObjectMeta } from '../storage/object-store.js'
 import { collect } from '../util/async.js'
 import { ManualClock } from '../util/clock.js'
 import { DeltaSource, type MicroBatch, type SourceOffset } from './source.js'
@@ -202,6 +203,36 @@ describe('DeltaSource', () => {
       (e: unknown) => e,
     )
     expect(error).toBeInstanceOf(AbortedError)
+  })
+
+  it('a follower polls at a fixed rate: the time a poll spent listing comes off its wait', async () => {
+    const t = await tableWithFiles()
+    const clock = new ManualClock()
+    let lists = 0
+    class SlowList extends FaultyStore {
+      override async *list(prefix: string, options?: ListOptions): AsyncIterable<ObjectMeta> {
+        lists++
+        clock.advance(30)
+        yield* super.list(prefix, options)
+      }
+    }
+    const source = await DeltaSource.open(new LogStore(new SlowList(t.memory)), {
+      startingVersion: 'latest',
+      clock,
+    })
+    const waits: number[] = []
+    const controller = new AbortController()
+    clock.sleep = (ms: number) => {
+      waits.push(ms)
+      controller.abort()
+      return Promise.resolve()
+    }
+    lists = 0
+    await collect(
+      source.batches({ follow: true, pollIntervalMs: 100, signal: controller.signal }),
+    ).catch(() => undefined)
+    expect(lists).toBeGreaterThan(0)
+    expect(waits).toEqual([100 - 30 * lists])
   })
 
   // Regression: a stream read the schema from the version before its first commit, so

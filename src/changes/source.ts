@@ -43,7 +43,7 @@ import { loadSnapshot } from '../snapshot/load.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import { isAdditiveSchemaChange } from './schema-change.js'
-import { tail, type CommitRecord } from './tail.js'
+import { tail, untilNextPoll, type CommitRecord } from './tail.js'
 
 /**
  * A position in the stream, safe to store as JSON. `index` counts within `version`: the
@@ -338,14 +338,15 @@ export class DeltaSource {
   }
 
   /**
-   * Micro-batches as they become available. With `follow`, waits for new commits (polling
-   * every `pollIntervalMs`) until aborted; without, stops when caught up.
+   * Micro-batches as they become available. With `follow`, waits for new commits (a poll
+   * starting every `pollIntervalMs` while idle) until aborted; without, stops when caught up.
    */
   async *batches(
     options: Signalled & { follow?: boolean; pollIntervalMs?: number } = {},
   ): AsyncGenerator<MicroBatch, void, undefined> {
     const poll = options.pollIntervalMs ?? 1000
     for (;;) {
+      const pollStarted = this.clock.now()
       const batch = await this.nextBatch(options)
       if (batch !== undefined) {
         yield batch
@@ -353,9 +354,11 @@ export class DeltaSource {
       }
       if (!options.follow) return
       // An abort while idle is reported like one while reading: AbortedError.
-      await this.clock.sleep(poll, options.signal).catch((error: unknown) => {
-        throw new AbortedError(error)
-      })
+      await this.clock
+        .sleep(untilNextPoll(this.clock, pollStarted, poll), options.signal)
+        .catch((error: unknown) => {
+          throw new AbortedError(error)
+        })
     }
   }
 

@@ -102,6 +102,48 @@ describe('tail', () => {
     expect(waits).toEqual([10, 20, 40, 50, 50])
   })
 
+  it('times the interval from the start of one poll to the next: a slow listing shortens the wait', async () => {
+    const clock = new ManualClock()
+    const waits: number[] = []
+    const controller = new AbortController()
+    clock.sleep = async (ms: number) => {
+      waits.push(ms)
+      clock.advance(ms)
+      if (waits.length === 5) controller.abort()
+    }
+    // Each listing takes 30 ms; the last one outlasts a 20 ms interval.
+    let listingMs = 30
+    class SlowList extends FaultyStore {
+      override async *list(prefix: string, options?: ListOptions): AsyncIterable<ObjectMeta> {
+        clock.advance(listingMs)
+        yield* super.list(prefix, options)
+      }
+    }
+    const log = new LogStore(new SlowList(new MemoryStore()))
+    await collect(
+      tail(log, 0, {
+        follow: true,
+        pollIntervalMs: 100,
+        maxPollIntervalMs: 400,
+        clock,
+        signal: controller.signal,
+      }),
+    ).catch(() => undefined)
+    // The first poll lists twice (it also checks the start version against the whole log).
+    expect(waits.slice(0, 4)).toEqual([40, 170, 370, 370])
+    listingMs = 500 // longer than the interval: the next poll starts at once
+    waits.length = 0
+    const again = new AbortController()
+    clock.sleep = async (ms: number) => {
+      waits.push(ms)
+      again.abort()
+    }
+    await collect(
+      tail(log, 0, { follow: true, pollIntervalMs: 100, clock, signal: again.signal }),
+    ).catch(() => undefined)
+    expect(waits).toEqual([0])
+  })
+
   // Regression: a commit landing between the tail's first listing (from the start version)
   // and its check of the whole log made the start version look cleaned up. Seen with a
   // follower starting at the head of a table on S3 and Azure while a writer appended.

@@ -3,8 +3,10 @@
  * optionally following the table as it grows.
  *
  * Following lists `_delta_log/` from the next expected version only (no re-reads), reads the
- * new commits, and when there are none sleeps with backoff (from `pollIntervalMs`, doubling
- * up to `maxPollIntervalMs`, back to the start as soon as a commit arrives). An abort stops
+ * new commits, and when there are none waits with backoff (from `pollIntervalMs`, doubling
+ * up to `maxPollIntervalMs`, back to the start as soon as a commit arrives). The interval runs
+ * from the start of one poll to the start of the next, as Spark's processing-time trigger
+ * does: a commit waits at most one interval plus one listing, not two listings. An abort stops
  * the tail between commits; it never yields a partial commit.
  */
 import {
@@ -34,9 +36,9 @@ export interface CommitRecord {
 export interface TailOptions extends Signalled {
   /** Keep waiting for new commits (until aborted). Default false: stop at the latest. */
   readonly follow?: boolean
-  /** First wait between polls when following. Default 1000 ms. */
+  /** Time from the start of one poll to the start of the next when following. Default 1000 ms. */
   readonly pollIntervalMs?: number
-  /** Longest wait between polls while idle. Default 10 × pollIntervalMs. */
+  /** Longest poll interval while idle (the interval doubles up to it). Default 10 × pollIntervalMs. */
   readonly maxPollIntervalMs?: number
   /** Stop after this version (inclusive). */
   readonly endVersion?: number
@@ -67,6 +69,7 @@ export async function* tail(
   for (;;) {
     if (signal?.aborted) throw new AbortedError(signal.reason)
     if (options.endVersion !== undefined && next > options.endVersion) return
+    const pollStarted = clock.now()
     const listed = await log.listAll({ fromVersion: next, signal, lazyMetadata: true })
     const commits = listed
       .filter((e) => e.file.kind === 'commit')
@@ -117,11 +120,16 @@ export async function* tail(
       continue
     }
     if (!options.follow) return
-    await clock.sleep(wait, signal).catch((error: unknown) => {
+    await clock.sleep(untilNextPoll(clock, pollStarted, wait), signal).catch((error: unknown) => {
       throw new AbortedError(error)
     })
     wait = Math.min(maxInterval, wait * 2)
   }
+}
+
+/** The wait before a poll due `interval` ms after the one that started at `started`. */
+export function untilNextPoll(clock: Clock, started: number, interval: number): number {
+  return Math.max(0, Math.min(interval, started + interval - clock.now()))
 }
 
 /** How many commit files a catch-up reads ahead of the one it yields. */

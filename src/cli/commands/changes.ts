@@ -44,7 +44,8 @@ export const changesCommand: Command = {
         interval: {
           type: 'string',
           value: 'SECONDS',
-          description: 'With --follow: first wait between polls of the log (default 1)',
+          description:
+            'With --follow: time from the start of one poll of the log to the next (default 1; doubles while idle, up to 10x)',
         },
         summary: {
           type: 'boolean',

@@ -10,6 +10,7 @@ import type { Action, Add, DeletionVectorDescriptor } from '../protocol/actions.
 import { dvUniqueId } from '../protocol/deletion-vector.js'
 import { TABLE_PROPERTIES } from '../protocol/table-properties.js'
 import { seededIds } from '../util/clock.js'
+import { MAX_COMMITS_READ_FIRST } from '../snapshot/read-segment.js'
 import { writeCheckpoint, type CheckpointKind } from './checkpoint.js'
 import {
   DAY,
@@ -265,5 +266,42 @@ describe('checkpoints preserve state (property)', () => {
     for (const kind of ['classic', 'multi-part', 'v2', 'classic/struct-stats-only']) {
       expect(written.get(kind) ?? 0, `${kind} checkpoints written`).toBeGreaterThan(0)
     }
+  })
+
+  it('a long tail of commits after a checkpoint is streamed over it, with the same state', async () => {
+    const t = new TestTable(1_700_000_000_000, 'long-tail')
+    await t.commit(0, [{ protocol: PROTOCOL_DV }, { metaData: metadata() }])
+    const files = Array.from({ length: 20 }, (_, i) => addFile(`part=a/f${i}.parquet`))
+    await t.commit(
+      1,
+      files.map((add) => ({ add })),
+    )
+    await writeCheckpoint(await t.snapshot())
+    // Each commit after the checkpoint removes one of its files or re-adds one, with and
+    // without a deletion vector, so the tail touches keys the checkpoint holds.
+    const tail = MAX_COMMITS_READ_FIRST + 5
+    for (let v = 2; v < 2 + tail; v++) {
+      const file = files[v % files.length]!
+      const actions: Action[] =
+        v % 3 === 0
+          ? [{ remove: removeFile(file.path, t.time, { size: file.size }) }]
+          : v % 3 === 1
+            ? [{ add: { ...file, modificationTime: v } }]
+            : [{ add: { ...file, deletionVector: DVS[v % DVS.length]!, modificationTime: v } }]
+      await t.commit(v, actions)
+    }
+    const jsonOnly = await t.jsonOnly()
+    const last = 1 + tail
+    for (const v of [last, last - 10]) {
+      const snapshot = await t.snapshot(v)
+      expect(snapshot.segment.checkpoint).toBeDefined()
+      expect(normalizeStats(stateOf(snapshot, t.time))).toEqual(
+        normalizeStats(stateOf(await t.snapshot(v, jsonOnly), t.time)),
+      )
+    }
+    // Past the limit the commits are not read first, so the checkpoint layer gets its index.
+    expect((await t.snapshot(last)).state.files.bottomIndexed).toBe(true)
+    const short = await t.snapshot(1 + MAX_COMMITS_READ_FIRST)
+    expect(short.state.files.bottomIndexed).toBe(false)
   })
 })

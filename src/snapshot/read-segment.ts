@@ -5,7 +5,7 @@
  */
 import { CorruptLogError } from '../errors.js'
 import { readCheckpoint } from '../log/checkpoint-reader.js'
-import type { LogEntry, LogSegment } from '../log/log-segment.js'
+import type { CheckpointGroup, LogEntry, LogSegment } from '../log/log-segment.js'
 import type { LogStore } from '../log/log-store.js'
 import type { Action, CommitInfo, Metadata, Protocol } from '../protocol/actions.js'
 import { isFeatureActive } from '../protocol/features.js'
@@ -22,6 +22,13 @@ import type { SnapshotContext, SnapshotInit } from './snapshot.js'
 const READ_AHEAD = 16
 
 /**
+ * Up to this many commits after a checkpoint are read before it (see `replaySegment`); a
+ * longer tail (a table whose writers stopped checkpointing) is streamed after it instead,
+ * rather than held in memory at once.
+ */
+export const MAX_COMMITS_READ_FIRST = 1000
+
+/**
  * Replays `segment`. With `from`, continues from that state (whose version is
  * `from.version`) and reads only the deltas after it.
  */
@@ -33,11 +40,24 @@ export async function replaySegment(
   const { log } = context
   const replay = new Replay(canonicalPathFn(log.tableUrl), options.from?.state)
   const crcText = segment.crc === undefined ? undefined : readText(log, segment.crc.key, options)
-  let deltas = segment.deltas
+  const from = options.from
+  const checkpoint = from === undefined ? segment.checkpoint : undefined
+  const readCheckpointRows = async (
+    group: CheckpointGroup,
+    superseded?: ReadonlySet<string>,
+  ): Promise<void> => {
+    const source = { path: log.urlOf(group.files[0]!.key) }
+    const batches = readCheckpoint(log, group, { ...options, stats: context.stats })
+    for await (const batch of batches) replay.applyCheckpoint(batch, source, superseded)
+  }
+  const deltas =
+    from === undefined
+      ? segment.deltas
+      : segment.deltas.filter((d) => lastVersionOf(d) > from.version)
   let commits:
     | Iterable<{ entry: LogEntry; actions: readonly Action[] }>
     | AsyncIterable<{ entry: LogEntry; actions: readonly Action[] }>
-  if (options.from === undefined && segment.checkpoint !== undefined) {
+  if (checkpoint !== undefined && deltas.length <= MAX_COMMITS_READ_FIRST) {
     // The commits after the checkpoint first (they are few: the checkpoint interval): the
     // checkpoint's files they touch are left out of its layer, so that replaying them needs
     // no index of the checkpoint's (possibly millions of) files.
@@ -46,20 +66,13 @@ export async function replaySegment(
       read.push({ entry, actions, source: { path: log.urlOf(entry.key) } })
     }
     const superseded = replay.fileKeysOf(read)
-    const source = { path: log.urlOf(segment.checkpoint.files[0]!.key) }
-    for await (const batch of readCheckpoint(log, segment.checkpoint, {
-      ...options,
-      stats: context.stats,
-    })) {
-      replay.applyCheckpoint(batch, source, superseded)
-    }
+    await readCheckpointRows(checkpoint, superseded)
     replay.endCheckpoint(superseded)
     commits = read
   } else {
-    if (options.from !== undefined) {
-      const after = options.from.version
-      deltas = deltas.filter((d) => lastVersionOf(d) > after)
-    }
+    // No checkpoint, an update from a known state, or a long tail of commits streamed over
+    // the checkpoint (replaying them then builds the checkpoint layer's key index).
+    if (checkpoint !== undefined) await readCheckpointRows(checkpoint)
     commits = readAhead(log, deltas, options)
   }
   let lastActions: readonly Action[] = []

@@ -127,9 +127,13 @@ export async function* tail(
   }
 }
 
-/** The wait before a poll due `interval` ms after the one that started at `started`. */
+/**
+ * The wait before a poll due `interval` ms after the one that started at `started`; never
+ * less than a tenth of the interval, so that a store whose listings take longer than the
+ * interval (throttled, say) is not listed back to back.
+ */
 export function untilNextPoll(clock: Clock, started: number, interval: number): number {
-  return Math.max(0, Math.min(interval, started + interval - clock.now()))
+  return Math.max(interval / 10, Math.min(interval, started + interval - clock.now()))
 }
 
 /** How many commit files a catch-up reads ahead of the one it yields. */

@@ -254,6 +254,11 @@ describe('checkpoints preserve state (property)', () => {
         for (let v = 0; v <= version; v++) {
           const snapshot = await t.snapshot(v)
           const through = normalizeStats(stateOf(snapshot, t.time))
+          const json = await t.snapshot(v, jsonOnly)
+          expect([snapshot.numFiles, snapshot.sizeInBytes]).toEqual([
+            json.numFiles,
+            json.sizeInBytes,
+          ])
           // A load from a checkpoint replays the commits after it without indexing its files.
           if (snapshot.segment.checkpoint !== undefined)
             expect(snapshot.state.files.bottomIndexed).toBe(false)
@@ -265,6 +270,41 @@ describe('checkpoints preserve state (property)', () => {
     )
     for (const kind of ['classic', 'multi-part', 'v2', 'classic/struct-stats-only']) {
       expect(written.get(kind) ?? 0, `${kind} checkpoints written`).toBeGreaterThan(0)
+    }
+  })
+
+  it('updates of a snapshot loaded from a checkpoint agree with fresh loads, through many layers', async () => {
+    const t = new TestTable(1_700_000_000_000, 'updates')
+    await t.commit(0, [{ protocol: PROTOCOL_DV }, { metaData: metadata() }])
+    const files = Array.from({ length: 12 }, (_, i) =>
+      addFile(`part=a/f${i}.parquet`, { size: 100 + i }),
+    )
+    await t.commit(
+      1,
+      files.map((add) => ({ add })),
+    )
+    await writeCheckpoint(await t.snapshot())
+    await t.commit(2, [{ remove: removeFile(files[0]!.path, t.time, { size: files[0]!.size }) }])
+    let snapshot = await t.snapshot()
+    expect(snapshot.state.files.bottomIndexed).toBe(false)
+    // Twelve updates (past the depth at which overlays are folded), each removing, re-adding
+    // or giving a deletion vector to a file of the checkpoint.
+    for (let v = 3; v < 15; v++) {
+      const file = files[v % files.length]!
+      const actions: Action[] =
+        v % 3 === 0
+          ? [{ remove: removeFile(file.path, t.time, { size: file.size }) }]
+          : v % 3 === 1
+            ? [{ add: { ...file, size: file.size + v, modificationTime: v } }]
+            : [
+                { remove: removeFile(file.path, t.time, { size: file.size }) },
+                { add: { ...file, deletionVector: DVS[v % DVS.length]!, modificationTime: v } },
+              ]
+      await t.commit(v, actions)
+      snapshot = await snapshot.update()
+      const fresh = await t.snapshot(v)
+      expect(stateOf(snapshot, t.time)).toEqual(stateOf(fresh, t.time))
+      expect([snapshot.numFiles, snapshot.sizeInBytes]).toEqual([fresh.numFiles, fresh.sizeInBytes])
     }
   })
 

@@ -88,9 +88,14 @@ export class Replay {
     for (const action of actions) {
       if ('add' in action) {
         const add = action.add
-        const key = fileKey(this.canonicalPath(add.path, source), add.deletionVector)
+        const path = this.canonicalPath(add.path, source)
+        const key = fileKey(path, add.deletionVector)
         if (skip?.has(key) === true) continue
-        this.filesNow.append(key, add)
+        // Rows are trusted not to repeat a path (as delta-kernel-rs trusts them), but a path
+        // spelled otherwise than its key (escaped, or absolute inside the table) may name a
+        // file another row names as well: from such a row on, rows are deduplicated.
+        if (path === add.path) this.filesNow.append(key, add)
+        else this.filesNow.add(key, add)
         if (this.tombstones.size > 0 && this.tombstones.has(key)) this.ownTombstones().delete(key)
       } else if ('remove' in action) {
         const remove = action.remove

@@ -37,7 +37,8 @@ async function eventsIn(backend: Backend): Promise<{ url: string; store: ObjectS
 describe.skipIf(s3.skip !== undefined)(
   s3.skip === undefined ? 'delta CLI on S3' : `delta CLI on S3: SKIPPED (${s3.skip})`,
   () => {
-    const server = servers.s3!
+    // The body is collected even when skipped: no server, empty values.
+    const server = servers.s3 ?? { endpoint: '', accessKeyId: '', secretAccessKey: '' }
     const env = {
       AWS_ENDPOINT_URL: server.endpoint,
       AWS_ACCESS_KEY_ID: server.accessKeyId,

@@ -53,6 +53,21 @@ export interface CommandContext {
   printJson(value: unknown): Promise<void>
 }
 
+/** Runs `work` under a progress line on stderr, which ends however `work` ends. */
+export async function withProgress<T>(
+  ctx: Pick<CommandContext, 'progress'>,
+  label: string,
+  unit: string,
+  work: (progress: Progress) => Promise<T> | T,
+): Promise<T> {
+  const progress = ctx.progress(label, unit)
+  try {
+    return await work(progress)
+  } finally {
+    await progress.end()
+  }
+}
+
 /**
  * `--version N` / `--timestamp T` as snapshot options. A timestamp of digits only is epoch
  * milliseconds; anything else must parse as ISO-8601 (checked here, so a typo is a usage error).

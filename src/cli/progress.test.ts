@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { memoryIo } from './io.js'
 import { makeStyle } from './output/style.js'
-import { startProgress } from './progress.js'
+import { withProgress } from './command.js'
+import { startProgress, type Progress } from './progress.js'
 
 describe('startProgress', () => {
   beforeEach(() => {
@@ -44,5 +45,39 @@ describe('startProgress', () => {
       await progress.end()
       expect(io.err()).toBe('')
     }
+  })
+})
+
+describe('withProgress', () => {
+  const recording = (): { ctx: { progress: () => Progress }; ended: () => number } => {
+    let ended = 0
+    const progress: Progress = {
+      update: () => undefined,
+      end: () => {
+        ended++
+        return Promise.resolve()
+      },
+    }
+    return { ctx: { progress: () => progress }, ended: () => ended }
+  }
+
+  it('ends the progress line after the work, returning its result', async () => {
+    const { ctx, ended } = recording()
+    await expect(withProgress(ctx, 'working', 'files', () => Promise.resolve(7))).resolves.toBe(7)
+    expect(ended()).toBe(1)
+  })
+
+  it('ends the progress line when the work throws, synchronously or not, and rethrows', async () => {
+    const { ctx, ended } = recording()
+    const boom = new Error('boom')
+    await expect(
+      withProgress(ctx, 'working', 'files', () => {
+        throw boom
+      }),
+    ).rejects.toBe(boom)
+    await expect(withProgress(ctx, 'working', 'files', () => Promise.reject(boom))).rejects.toBe(
+      boom,
+    )
+    expect(ended()).toBe(2)
   })
 })

@@ -92,15 +92,23 @@ export async function listTableFiles(
     if (files % 1000 === 0) options.onProgress?.(files)
   }
 
+  /** One `list` request of `prefix` after `startAfter`: counted, and cut short once a task failed. */
+  async function* listing(prefix: string, startAfter?: string): AsyncGenerator<ObjectMeta> {
+    throwIfAborted(signal)
+    requests++
+    for await (const meta of store.list(prefix, { startAfter, signal, lazyMetadata: true })) {
+      if (pool.failed) return
+      yield meta
+    }
+  }
+
   /**
    * Lists `prefix` flat, yielding files whose components after `prefix` are all visible. A
    * known directory (`uncounted`) counts once its listing shows that it exists.
    */
   const listFlat = async (prefix: string, uncounted = false): Promise<void> => {
-    requests++
     const ancestors: string[] = []
-    for await (const meta of store.list(prefix, { signal, lazyMetadata: true })) {
-      if (pool.failed) return
+    for await (const meta of listing(prefix)) {
       if (uncounted) {
         directories++
         uncounted = false
@@ -127,9 +135,8 @@ export async function listTableFiles(
   const expand = async (prefix: string, levels: number, uncounted = false): Promise<void> => {
     if (uncounted) {
       // Known from the hint but not seen yet: it exists (and counts) if any key lies under it.
-      requests++
       let exists = false
-      for await (const _ of store.list(prefix, { signal, lazyMetadata: true })) {
+      for await (const _ of listing(prefix)) {
         exists = true
         break
       }
@@ -170,14 +177,7 @@ export async function listTableFiles(
     let jumped: string | undefined
     const ancestors: string[] = []
     restart: for (;;) {
-      throwIfAborted(signal)
-      requests++
-      for await (const meta of store.list(prefix, {
-        startAfter: cursor,
-        signal,
-        lazyMetadata: true,
-      })) {
-        if (pool.failed) return
+      for await (const meta of listing(prefix, cursor)) {
         const key = meta.path
         // Keys of `after` beyond the sentinel are its own range's.
         if (after !== undefined && key.startsWith(after)) continue
@@ -214,14 +214,7 @@ export async function listTableFiles(
     let cursor = after === undefined ? undefined : after + high
     let lastChild = after
     restart: for (;;) {
-      throwIfAborted(signal)
-      requests++
-      for await (const meta of store.list(prefix, {
-        startAfter: cursor,
-        signal,
-        lazyMetadata: true,
-      })) {
-        if (pool.failed) return
+      for await (const meta of listing(prefix, cursor)) {
         const key = meta.path
         // From the next known child on, the keys are its own task's.
         if (before !== undefined && compare(key, before) >= 0) return

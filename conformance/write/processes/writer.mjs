@@ -12,7 +12,6 @@
 //   the batch); some committed batches are replayed, as a restarted job would;
 // - sink / transaction: the same stream of batches under one app id, through the sink and
 //   through Transaction + setAppTransaction, each skipping what the other already wrote.
-import * as arrow from 'apache-arrow'
 import {
   CommitConflictError,
   DeltaTable,
@@ -22,49 +21,13 @@ import {
   writeDataFiles,
 } from '../../../dist/index.js'
 import { storeFromEnv } from '../../streaming/processes/store.mjs'
+import { armFault, rowsTable } from './shared.mjs'
 
 const [role, writerArg, opsArg, seedArg] = process.argv.slice(2)
 const writer = Number(writerArg)
 const ops = Number(opsArg)
 const GENERAL_WRITERS = [0, 1, 2, 3]
 const DUP_APP = 'dup-app'
-const COMMIT_FILE = /^_delta_log\/\d{20}\.json$/
-
-const SCHEMA = new arrow.Schema([
-  new arrow.Field('id', new arrow.Int64(), true),
-  new arrow.Field('part', new arrow.Utf8(), true),
-  new arrow.Field('value', new arrow.Utf8(), true),
-])
-
-function rowsTable(rows) {
-  return new arrow.Table(
-    SCHEMA,
-    new arrow.RecordBatch(
-      SCHEMA,
-      arrow.makeData({
-        type: new arrow.Struct(SCHEMA.fields),
-        length: rows.length,
-        nullCount: 0,
-        children: [
-          arrow.vectorFromArray(
-            rows.map((r) => BigInt(r.id)),
-            new arrow.Int64(),
-          ).data[0],
-          arrow.vectorFromArray(
-            rows.map((r) => r.part),
-            new arrow.Utf8(),
-          ).data[0],
-          arrow.vectorFromArray(
-            rows.map((r) => r.value),
-            new arrow.Utf8(),
-          ).data[0],
-        ],
-      }),
-    ),
-  )
-}
-
-/** Deterministic randomness (xorshift32) for the plan of operations. */
 function prng(seed) {
   let state = seed >>> 0 || 1
   return () => {
@@ -175,22 +138,6 @@ async function general(table) {
     } catch (error) {
       expectedFailure(error, { op: i, opKind: kind, readVersion: snapshot.version, readPart: part })
     }
-  }
-}
-
-/** Arms a fault for the next commit put; returns the disarm. */
-function armFault(faulty, fault) {
-  if (fault === 'none') return () => undefined
-  if (fault === 'failed-put') {
-    return faulty.inject({ op: 'put', path: COMMIT_FILE, nth: 1, action: 'fail' })
-  }
-  // The commit lands but its response is lost, and reading it back fails too: the writer
-  // cannot resolve the outcome and gets an error.
-  const put = faulty.inject({ op: 'put', path: COMMIT_FILE, nth: 1, action: 'ambiguous' })
-  const get = faulty.inject({ op: 'get', path: COMMIT_FILE, nth: 1, action: 'fail' })
-  return () => {
-    put()
-    get()
   }
 }
 

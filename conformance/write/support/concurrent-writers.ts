@@ -39,13 +39,13 @@ import {
   txnsOf,
   type LoggedCommit,
 } from './log-audit.js'
+import { armFault, type AppFault } from '../processes/shared.mjs'
 import { type Row, repeatedIds, rowsTable, snapshotRows, sortRows } from './rows.js'
 
 export const WRITERS = 8
 const GENERAL = [0, 1, 2, 3]
 const IDEMPOTENT = [4, 5]
 const DUP_APP = 'dup-app'
-const COMMIT_FILE = /^_delta_log\/\d{20}\.json$/
 
 export type GeneralOp =
   | { readonly kind: 'append-own'; readonly rows: number }
@@ -56,7 +56,7 @@ export type GeneralOp =
   | { readonly kind: 'delete-shared'; readonly from: number; readonly to: number }
 
 /** What happens to an idempotent writer's commit. */
-export type AppFault = 'none' | 'lost-response' | 'failed-put'
+export type { AppFault }
 
 export interface WriterPlans {
   readonly general: readonly (readonly GeneralOp[])[]
@@ -281,22 +281,6 @@ async function generalWriter(
         throw error
       }
     }
-  }
-}
-
-/** Arms a fault for the next commit put of an idempotent writer; returns the disarm. */
-function armFault(faulty: FaultyStore, fault: AppFault): () => void {
-  if (fault === 'none') return () => undefined
-  if (fault === 'failed-put') {
-    return faulty.inject({ op: 'put', path: COMMIT_FILE, nth: 1, action: 'fail' })
-  }
-  // The commit lands but its response is lost, and reading it back fails too: the writer
-  // cannot resolve the outcome and must report an error.
-  const put = faulty.inject({ op: 'put', path: COMMIT_FILE, nth: 1, action: 'ambiguous' })
-  const get = faulty.inject({ op: 'get', path: COMMIT_FILE, nth: 1, action: 'fail' })
-  return () => {
-    put()
-    get()
   }
 }
 

@@ -7,17 +7,9 @@ import * as arrow from 'apache-arrow'
 import type { Snapshot } from '../../../src/snapshot/snapshot.js'
 import { scanToTable } from '../../../src/scan/read-scan.js'
 
-export interface Row {
-  readonly id: number
-  readonly part: string | null
-  readonly value: string | null
-}
+import type { Row } from '../processes/shared.mjs'
 
-export const ROW_SCHEMA = new arrow.Schema([
-  new arrow.Field('id', new arrow.Int64(), true),
-  new arrow.Field('part', new arrow.Utf8(), true),
-  new arrow.Field('value', new arrow.Utf8(), true),
-])
+export { ROW_SCHEMA, rowsTable, type Row } from '../processes/shared.mjs'
 
 /**
  * Partition values that trip up path encoding and NULL handling: spaces, `=`, `%`, `/`, `?`,
@@ -43,35 +35,6 @@ export const AWKWARD_PARTS: readonly (string | null)[] = [
 /** What a reader sees for a written partition value: '' reads back as NULL. */
 export function readPart(part: string | null): string | null {
   return part === '' ? null : part
-}
-
-/** The rows as one Arrow table with `ROW_SCHEMA` (an empty table keeps the schema). */
-export function rowsTable(rows: readonly Row[]): arrow.Table {
-  return new arrow.Table(
-    ROW_SCHEMA,
-    new arrow.RecordBatch(
-      ROW_SCHEMA,
-      arrow.makeData({
-        type: new arrow.Struct(ROW_SCHEMA.fields),
-        length: rows.length,
-        nullCount: 0,
-        children: [
-          arrow.vectorFromArray(
-            rows.map((r) => BigInt(r.id)),
-            new arrow.Int64(),
-          ).data[0]!,
-          arrow.vectorFromArray(
-            rows.map((r) => r.part),
-            new arrow.Utf8(),
-          ).data[0]!,
-          arrow.vectorFromArray(
-            rows.map((r) => r.value),
-            new arrow.Utf8(),
-          ).data[0]!,
-        ],
-      }),
-    ),
-  )
 }
 
 function nullableString(value: unknown, column: string): string | null {

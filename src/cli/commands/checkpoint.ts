@@ -9,7 +9,7 @@ import {
   type CheckpointResult,
 } from '../../maintenance/checkpoint.js'
 import { COMMON_OPTIONS, JSON_OPTION, STORAGE_OPTIONS } from '../args.js'
-import type { Command } from '../command.js'
+import { withProgress, type Command } from '../command.js'
 import { EXIT } from '../exit-codes.js'
 import { formatBytes, formatCount } from '../output/human.js'
 
@@ -38,19 +38,18 @@ export const checkpointCommand: Command = {
   async run(ctx) {
     const kind = ctx.args.choice('kind', KINDS)
     const table = await ctx.openTable()
-    const progress = ctx.progress('writing checkpoint', 'files')
-    let result: CheckpointResult
-    try {
-      const snapshot = await table.snapshot({ signal: ctx.signal })
-      result = await writeCheckpoint(snapshot, {
-        ...(kind === undefined ? {} : { kind }),
-        ids: table.ids,
-        now: table.clock.now(),
-        signal: ctx.signal,
-      })
-    } finally {
-      await progress.end()
-    }
+    const result: CheckpointResult = await withProgress(
+      ctx,
+      'writing checkpoint',
+      'files',
+      async () =>
+        writeCheckpoint(await table.snapshot({ signal: ctx.signal }), {
+          ...(kind === undefined ? {} : { kind }),
+          ids: table.ids,
+          now: table.clock.now(),
+          signal: ctx.signal,
+        }),
+    )
     if (ctx.json) {
       await ctx.printJson({
         table: table.url,

@@ -6,7 +6,7 @@
  */
 import type { CleanupResult } from '../../maintenance/log-cleanup.js'
 import { COMMON_OPTIONS, JSON_OPTION, STORAGE_OPTIONS } from '../args.js'
-import type { Command } from '../command.js'
+import { withProgress, type Command } from '../command.js'
 import { EXIT } from '../exit-codes.js'
 import { formatCount, formatTime, isoTime } from '../output/human.js'
 
@@ -36,13 +36,12 @@ export const cleanupCommand: Command = {
     const limit = ctx.args.integer('limit', 0) ?? 20
     const execute = ctx.args.flag('execute')
     const table = await ctx.openTable()
-    const progress = ctx.progress(execute ? 'cleaning up the log' : 'planning log cleanup', 'files')
-    let result: CleanupResult
-    try {
-      result = await table.cleanupLogs({ dryRun: !execute, signal: ctx.signal })
-    } finally {
-      await progress.end()
-    }
+    const result: CleanupResult = await withProgress(
+      ctx,
+      execute ? 'cleaning up the log' : 'planning log cleanup',
+      'files',
+      () => table.cleanupLogs({ dryRun: !execute, signal: ctx.signal }),
+    )
     if (ctx.json) {
       await ctx.printJson({
         table: table.url,

@@ -5,7 +5,7 @@
 import { supportedFeatures } from '../../protocol/features.js'
 import type { StructType } from '../../protocol/schema.js'
 import { COMMON_OPTIONS, JSON_OPTION, SNAPSHOT_OPTIONS, STORAGE_OPTIONS } from '../args.js'
-import { snapshotSelection, type Command, type CommandContext } from '../command.js'
+import { snapshotSelection, withProgress, type Command, type CommandContext } from '../command.js'
 import { EXIT } from '../exit-codes.js'
 import { formatAge, formatBytes, formatCount, formatTime } from '../output/human.js'
 import { schemaTree } from '../output/schema-tree.js'
@@ -38,9 +38,9 @@ export const inspectCommand: Command = {
     const selection = snapshotSelection(ctx.args)
     const table = await ctx.openTable()
     const snapshot = await table.snapshot({ ...selection, signal: ctx.signal })
-    const progress = ctx.progress('reading file statistics', 'files')
-    const facts = inspectFacts(snapshot, progress)
-    await progress.end()
+    const facts = await withProgress(ctx, 'reading file statistics', 'files', (progress) =>
+      inspectFacts(snapshot, progress),
+    )
     if (ctx.json) await ctx.printJson(facts)
     else await ctx.print(renderInspect(facts, snapshot.schema, ctx))
     return EXIT.ok

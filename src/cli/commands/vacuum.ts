@@ -8,7 +8,7 @@
  */
 import type { VacuumProgress, VacuumReport } from '../../maintenance/vacuum.js'
 import { COMMON_OPTIONS, JSON_OPTION, STORAGE_OPTIONS } from '../args.js'
-import type { Command, CommandContext } from '../command.js'
+import { withProgress, type Command, type CommandContext } from '../command.js'
 import { EXIT, UsageError } from '../exit-codes.js'
 import { formatBytes, formatCount, formatDuration, formatTime, isoTime } from '../output/human.js'
 import { oneLine, renderTable } from '../output/table.js'
@@ -74,10 +74,8 @@ export const vacuumCommand: Command = {
     const limit = args.integer('limit', 0) ?? (ctx.json ? VACUUM_LIST_JSON : VACUUM_LIST_HUMAN)
     const execute = args.flag('execute')
     const table = await ctx.openTable()
-    const progress = ctx.progress('listing files', 'files')
-    let report: VacuumReport
-    try {
-      report = await table.vacuum({
+    const report: VacuumReport = await withProgress(ctx, 'listing files', 'files', (progress) =>
+      table.vacuum({
         ...(retentionHours === undefined ? {} : { retentionHours }),
         dryRun: !execute,
         mode: args.flag('lite') ? 'lite' : 'full',
@@ -85,10 +83,8 @@ export const vacuumCommand: Command = {
         reportLimit: limit,
         signal: ctx.signal,
         onProgress: (p) => showProgress(progress, p),
-      })
-    } finally {
-      await progress.end()
-    }
+      }),
+    )
     if (ctx.json) await ctx.printJson(vacuumJson(table.url, report))
     else await ctx.print(renderVacuum(ctx, table.url, report, retentionHours !== undefined))
     return EXIT.ok

@@ -7,7 +7,7 @@
 import type { VerifyReport } from '../../maintenance/verify.js'
 import { versionAtTimestamp } from '../../snapshot/history.js'
 import { COMMON_OPTIONS, JSON_OPTION, SNAPSHOT_OPTIONS, STORAGE_OPTIONS } from '../args.js'
-import { snapshotSelection, type Command } from '../command.js'
+import { snapshotSelection, withProgress, type Command } from '../command.js'
 import { EXIT } from '../exit-codes.js'
 import { formatCount } from '../output/human.js'
 import { renderTable } from '../output/table.js'
@@ -37,16 +37,9 @@ export const verifyCommand: Command = {
       selection.timestamp === undefined
         ? selection.version
         : await versionAtTimestamp(table.log, Number(selection.timestamp), { signal: ctx.signal })
-    const progress = ctx.progress('verifying', 'files')
-    let report: VerifyReport
-    try {
-      report = await table.verify({
-        ...(version === undefined ? {} : { version }),
-        signal: ctx.signal,
-      })
-    } finally {
-      await progress.end()
-    }
+    const report: VerifyReport = await withProgress(ctx, 'verifying', 'files', () =>
+      table.verify({ ...(version === undefined ? {} : { version }), signal: ctx.signal }),
+    )
     if (ctx.json) {
       await ctx.printJson({
         table: table.url,

@@ -5,7 +5,12 @@ import {
   metadataAction,
   removeAction,
 } from '../../conformance/support/log-table.js'
-import { AbortedError, StreamChangeUnsupportedError, VersionNotFoundError } from '../errors.js'
+import {
+  AbortedError,
+  InvalidArgumentError,
+  StreamChangeUnsupportedError,
+  VersionNotFoundError,
+} from '../errors.js'
 import { LogStore } from '../log/log-store.js'
 import { writeCheckpoint } from '../maintenance/checkpoint.js'
 import { loadSnapshot } from '../snapshot/load.js'
@@ -203,6 +208,16 @@ describe('DeltaSource', () => {
       (e: unknown) => e,
     )
     expect(error).toBeInstanceOf(AbortedError)
+  })
+
+  it('refuses a poll interval that is not a positive number', async () => {
+    const t = await tableWithFiles()
+    const source = await DeltaSource.open(t.log, { startingVersion: 'latest' })
+    for (const pollIntervalMs of [0, -1, Number.NaN]) {
+      await expect(
+        collect(source.batches({ follow: true, pollIntervalMs })),
+      ).rejects.toBeInstanceOf(InvalidArgumentError)
+    }
   })
 
   it('a follower polls at a fixed rate: the time a poll spent listing comes off its wait', async () => {

@@ -43,7 +43,7 @@ import { loadSnapshot } from '../snapshot/load.js'
 import type { Snapshot } from '../snapshot/snapshot.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import { isAdditiveSchemaChange } from './schema-change.js'
-import { tail, untilNextPoll, type CommitRecord } from './tail.js'
+import { pollInterval, tail, untilNextPoll, type CommitRecord } from './tail.js'
 
 /**
  * A position in the stream, safe to store as JSON. `index` counts within `version`: the
@@ -344,7 +344,7 @@ export class DeltaSource {
   async *batches(
     options: Signalled & { follow?: boolean; pollIntervalMs?: number } = {},
   ): AsyncGenerator<MicroBatch, void, undefined> {
-    const poll = options.pollIntervalMs ?? 1000
+    const poll = pollInterval(options.pollIntervalMs, 'pollIntervalMs')
     for (;;) {
       const pollStarted = this.clock.now()
       const batch = await this.nextBatch(options)

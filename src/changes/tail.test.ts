@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { addAction, LogTable } from '../../conformance/support/log-table.js'
-import { AbortedError, CorruptLogError, VersionNotFoundError } from '../errors.js'
+import {
+  AbortedError,
+  CorruptLogError,
+  InvalidArgumentError,
+  VersionNotFoundError,
+} from '../errors.js'
 import { LogStore } from '../log/log-store.js'
 import { FaultyStore } from '../storage/fault.js'
 import { MemoryStore } from '../storage/memory.js'
@@ -100,6 +105,21 @@ describe('tail', () => {
       }),
     ).catch(() => undefined)
     expect(waits).toEqual([10, 20, 40, 50, 50])
+  })
+
+  it('refuses a poll interval that is not a positive number, or a maximum below it', async () => {
+    const log = new LogStore(new MemoryStore())
+    for (const options of [
+      { pollIntervalMs: 0 },
+      { pollIntervalMs: -5 },
+      { pollIntervalMs: Number.NaN },
+      { pollIntervalMs: Infinity },
+      { pollIntervalMs: 100, maxPollIntervalMs: 50 },
+    ]) {
+      await expect(collect(tail(log, 0, { follow: true, ...options }))).rejects.toBeInstanceOf(
+        InvalidArgumentError,
+      )
+    }
   })
 
   it('times the interval from the start of one poll to the next: a slow listing shortens the wait', async () => {

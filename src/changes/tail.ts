@@ -60,8 +60,13 @@ export async function* tail(
   }
   const clock = options.clock ?? systemClock
   const signal = options.signal
-  const interval = options.pollIntervalMs ?? 1000
-  const maxInterval = options.maxPollIntervalMs ?? interval * 10
+  const interval = pollInterval(options.pollIntervalMs, 'pollIntervalMs')
+  const maxInterval = pollInterval(options.maxPollIntervalMs ?? interval * 10, 'maxPollIntervalMs')
+  if (maxInterval < interval) {
+    throw new InvalidArgumentError(
+      `maxPollIntervalMs (${maxInterval}) must not be below pollIntervalMs (${interval})`,
+    )
+  }
   let next = fromVersion
   let previousTimestamp = -Infinity
   let wait = interval
@@ -125,6 +130,17 @@ export async function* tail(
     })
     wait = Math.min(maxInterval, wait * 2)
   }
+}
+
+/** A poll interval option: a positive, finite number of milliseconds (default 1000). */
+export function pollInterval(value: number | undefined, name: string): number {
+  if (value === undefined) return 1000
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new InvalidArgumentError(
+      `${name} must be a positive number of milliseconds, got ${value}`,
+    )
+  }
+  return value
 }
 
 /**

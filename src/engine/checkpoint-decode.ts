@@ -162,12 +162,30 @@ function place(slots: Slots, i: number, action: CheckpointAction, rowBase: numbe
   slots[i] = action
 }
 
-function decodeAdds(data: arrow.Data, slots: Slots, rowBase: number): void {
+/** The columns of the add fields a snapshot load decodes first (see `AddColumns`). */
+interface KeyColumns {
+  readonly path: Column<string>
+  readonly size: Column<number>
+  readonly modificationTime: Column<number>
+}
+
+function keyColumns(data: arrow.Data): KeyColumns {
+  return {
+    path: strings(data, 'path', 'add'),
+    size: numbers(data, 'size', 'add'),
+    modificationTime: numbers(data, 'modificationTime', 'add'),
+  }
+}
+
+function decodeAdds(
+  data: arrow.Data,
+  slots: Slots,
+  rowBase: number,
+  known: KeyColumns = keyColumns(data),
+): void {
   const valid = validColumn(data)
-  const path = strings(data, 'path', 'add')
+  const { path, size, modificationTime } = known
   const partitionValues = maps(data, 'partitionValues', 'add')
-  const size = numbers(data, 'size', 'add')
-  const modificationTime = numbers(data, 'modificationTime', 'add')
   const dataChange = bools(data, 'dataChange', 'add')
   const parsed = childOf(data, 'stats_parsed')
   const stats =
@@ -395,17 +413,143 @@ export function decodeBatch(
   length: number,
   rowBase: number,
 ): CheckpointAction[] {
+  return decodeSlice(batch, start, length, rowBase, false).actions
+}
+
+/**
+ * The add rows of a slice of a checkpoint, kept in their Arrow columns: what a snapshot needs at
+ * load (path, size and modification time, which are required, and the deletion vector, which is
+ * part of the file's key) is decoded now; the rest of each `Add` (stats, partition values, tags,
+ * row tracking) only when `decode()` is called, when the files are first read. A snapshot that
+ * is loaded for its metadata, its file count or a lookup never decodes a million stats strings.
+ *
+ * Errors in the deferred columns (invalid UTF-8, a value of the wrong type) surface from
+ * `decode()` as the same CorruptLogError a full decode at load would have thrown.
+ */
+export class AddColumns {
+  /** The row of each add within the slice, in order. */
+  readonly rows: readonly number[]
+  readonly paths: readonly string[]
+  readonly sizes: readonly number[]
+  readonly modificationTimes: readonly number[]
+  /** Each add's deletion vector, when some add of the slice has one. */
+  readonly deletionVectors: readonly (DeletionVectorDescriptor | undefined)[] | undefined
+
+  /** The columns of path, size and time, for `decode()` (they are decoded once). */
+  private readonly known: KeyColumns
+
+  constructor(
+    private readonly data: arrow.Data,
+    private readonly rowBase: number,
+    /** Turns a decoding error into the reader's error (naming the file). */
+    private readonly fail: (error: unknown) => Error,
+  ) {
+    this.known = keyColumns(data)
+    const { path, size, modificationTime } = this.known
+    const dv = deletionVectors(data, 'add', rowBase)
+    const hasDvs = (childOf(data, 'deletionVector')?.nullCount ?? data.length) < data.length
+    const nulls = (name: string): number => childOf(data, name)?.nullCount ?? data.length
+    if (
+      data.nullCount === 0 &&
+      !hasDvs &&
+      path !== undefined &&
+      size !== undefined &&
+      modificationTime !== undefined &&
+      nulls('path') + nulls('size') + nulls('modificationTime') === 0
+    ) {
+      // Every row an add with its required fields (a slice of a large checkpoint): the
+      // columns are the arrays.
+      this.rows = Array.from({ length: data.length }, (_, i) => i)
+      this.paths = path as string[]
+      this.sizes = size as number[]
+      this.modificationTimes = modificationTime as number[]
+      this.deletionVectors = undefined
+      return
+    }
+    const valid = validColumn(data)
+    const rows: number[] = []
+    const paths: string[] = []
+    const sizes: number[] = []
+    const times: number[] = []
+    const dvs: (DeletionVectorDescriptor | undefined)[] = []
+    for (let i = 0; i < data.length; i++) {
+      if (!valid[i]) continue
+      const row = rowBase + i
+      rows.push(i)
+      paths.push(required(path, i, 'add.path', row))
+      sizes.push(required(size, i, 'add.size', row))
+      times.push(required(modificationTime, i, 'add.modificationTime', row))
+      if (hasDvs) dvs.push(dv(i))
+    }
+    this.rows = rows
+    this.paths = paths
+    this.sizes = sizes
+    this.modificationTimes = times
+    this.deletionVectors = hasDvs ? dvs : undefined
+  }
+
+  get length(): number {
+    return this.rows.length
+  }
+
+  /** Every add of the slice, in order (the same objects a full decode gives). */
+  decode(): Add[] {
+    const slots: Slots = new Array<CheckpointAction | undefined>(this.data.length)
+    try {
+      decodeAdds(this.data, slots, this.rowBase, this.known)
+    } catch (error) {
+      throw this.fail(error)
+    }
+    return this.rows.map((i) => (slots[i] as AddAction).add)
+  }
+}
+
+/** A slice decoded with its adds left in their columns (see `AddColumns`). */
+export interface CheckpointSlice {
+  /** The slice's actions other than adds, in row order. */
+  readonly actions: CheckpointAction[]
+  /** Its adds, when it has any. */
+  readonly adds: AddColumns | undefined
+}
+
+export function decodeBatchColumns(
+  batch: arrow.RecordBatch,
+  start: number,
+  length: number,
+  rowBase: number,
+  fail: (error: unknown) => Error,
+): CheckpointSlice {
+  return decodeSlice(batch, start, length, rowBase, fail)
+}
+
+function decodeSlice(
+  batch: arrow.RecordBatch,
+  start: number,
+  length: number,
+  rowBase: number,
+  addColumns: false | ((error: unknown) => Error),
+): CheckpointSlice {
   const slots: Slots = new Array<CheckpointAction | undefined>(length)
+  let adds: arrow.Data | undefined
   batch.schema.fields.forEach((field, k) => {
     const data = batch.data.children[k]!.slice(start, length)
     // A column whose every row is null (e.g. `remove` in a batch of adds) costs nothing.
     if (data.nullCount === data.length) return
     const name = field.name as CheckpointActionName
-    if (name === 'add') decodeAdds(data, slots, rowBase)
-    else if (name === 'remove') decodeRemoves(data, slots, rowBase)
+    if (name === 'add') {
+      if (addColumns === false) decodeAdds(data, slots, rowBase)
+      else adds = data
+    } else if (name === 'remove') decodeRemoves(data, slots, rowBase)
     else decodeOthers(name, data, slots, rowBase)
   })
-  const out: CheckpointAction[] = []
-  for (const action of slots) if (action !== undefined) out.push(action)
-  return out
+  const actions: CheckpointAction[] = []
+  for (const action of slots) if (action !== undefined) actions.push(action)
+  if (adds === undefined || addColumns === false) return { actions, adds: undefined }
+  const columns = new AddColumns(adds, rowBase, addColumns)
+  if (actions.length > 0) {
+    for (const i of columns.rows) {
+      if (slots[i] !== undefined) throw new Corrupt(`row ${rowBase + i} holds more than one action`)
+    }
+  }
+  return { actions, adds: columns }
 }

@@ -6,7 +6,11 @@ import * as arrow from 'apache-arrow'
 import { describe, expect, test } from 'vitest'
 import { CorruptLogError } from '../errors.js'
 import type { Add } from '../protocol/actions.js'
-import { readCheckpointFile, type CheckpointAction } from './checkpoint-read.js'
+import {
+  readCheckpointFile,
+  readCheckpointFileColumns,
+  type CheckpointAction,
+} from './checkpoint-read.js'
 import { stringMap } from './checkpoint-schema.js'
 import { writeCheckpoint } from './checkpoint-write.js'
 import { writeParquet } from './parquet.js'
@@ -14,6 +18,20 @@ import { writeParquet } from './parquet.js'
 async function readAll(bytes: Uint8Array, path = 'cp.parquet'): Promise<CheckpointAction[]> {
   const out: CheckpointAction[] = []
   for await (const batch of readCheckpointFile(bytes, 'parquet', { path })) out.push(...batch)
+  return out
+}
+
+/** The columnar reader: adds' required fields at read, the rest when `decode()` is called. */
+async function readColumns(
+  bytes: Uint8Array,
+  path: string,
+  decode: boolean,
+): Promise<CheckpointAction[]> {
+  const out: CheckpointAction[] = []
+  for await (const slice of readCheckpointFileColumns(bytes, 'parquet', { path })) {
+    out.push(...slice.actions)
+    if (decode && slice.adds !== undefined) out.push(...slice.adds.decode().map((add) => ({ add })))
+  }
   return out
 }
 
@@ -187,6 +205,33 @@ describe('corrupt checkpoints are CORRUPT_LOG errors naming the file', () => {
     const error = await readAll(bytes, path).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(CorruptLogError)
     expect(error).toMatchObject({ code: 'CORRUPT_LOG', path })
+    // The columnar reader finds these while reading, before any add is decoded in full.
+    const early = await readColumns(bytes, path, false).catch((e: unknown) => e)
+    expect(early).toBeInstanceOf(CorruptLogError)
+    expect(early).toMatchObject({ code: 'CORRUPT_LOG', path })
+  })
+
+  test('a bad column the columnar reader defers fails as the same error when decoded', async () => {
+    const bytes = craft(
+      [
+        f(
+          'add',
+          new arrow.Struct([
+            f('path', new arrow.Utf8()),
+            f('size', new arrow.Int64()),
+            f('modificationTime', new arrow.Int64()),
+            f('stats', new arrow.Int64()),
+          ]),
+        ),
+      ],
+      [{ add: { path: 'a', size: 1n, modificationTime: 1n, stats: 5n } }],
+    )
+    const eager = await readAll(bytes, path).catch((e: unknown) => e)
+    expect(eager).toMatchObject({ code: 'CORRUPT_LOG', path })
+    expect(await readColumns(bytes, path, false)).toEqual([])
+    const late = await readColumns(bytes, path, true).catch((e: unknown) => e)
+    expect(late).toBeInstanceOf(CorruptLogError)
+    expect(late).toMatchObject({ code: 'CORRUPT_LOG', path, message: (eager as Error).message })
   })
 
   test('a deletion vector with an unknown storage type', async () => {

@@ -23,12 +23,19 @@ import { TypeMismatch, ValueOutOfRange } from './arrow-read.js'
 import {
   Corrupt,
   decodeBatch,
+  decodeBatchColumns,
   type CheckpointAction,
   type CheckpointActionName,
+  type CheckpointSlice,
 } from './checkpoint-decode.js'
 import { readParquetBatches, readParquetSchema } from './parquet.js'
 
-export type { CheckpointAction, CheckpointActionName } from './checkpoint-decode.js'
+export type {
+  AddColumns,
+  CheckpointAction,
+  CheckpointActionName,
+  CheckpointSlice,
+} from './checkpoint-decode.js'
 
 const ALL_ACTIONS: readonly CheckpointActionName[] = [
   'txn',
@@ -136,11 +143,38 @@ function corrupt(path: string, error: unknown): CorruptLogError {
  * Decodes a checkpoint file into batches of actions, in file order. Rows holding none of the
  * requested actions are skipped, so batches may be shorter than `batchSize` (or empty).
  */
-export async function* readCheckpointFile(
+export function readCheckpointFile(
   bytes: Uint8Array,
   kind: 'parquet',
   options: CheckpointReadOptions,
 ): AsyncGenerator<readonly CheckpointAction[], void, undefined> {
+  return readSlices(bytes, kind, options, (batch, start, length, rowBase) =>
+    decodeBatch(batch, start, length, rowBase),
+  )
+}
+
+/**
+ * `readCheckpointFile` for a snapshot load: each slice's adds stay in their columns
+ * (`AddColumns`: paths, sizes and times decoded, the rest when the files are first read); the
+ * other actions come decoded.
+ */
+export function readCheckpointFileColumns(
+  bytes: Uint8Array,
+  kind: 'parquet',
+  options: CheckpointReadOptions,
+): AsyncGenerator<CheckpointSlice, void, undefined> {
+  const fail = (error: unknown): Error => rethrow(options.path, error)
+  return readSlices(bytes, kind, options, (batch, start, length, rowBase) =>
+    decodeBatchColumns(batch, start, length, rowBase, fail),
+  )
+}
+
+async function* readSlices<T>(
+  bytes: Uint8Array,
+  kind: 'parquet',
+  options: CheckpointReadOptions,
+  decode: (batch: arrow.RecordBatch, start: number, length: number, rowBase: number) => T,
+): AsyncGenerator<T, void, undefined> {
   const path = options.path
   if (kind !== 'parquet') {
     // JSON checkpoints (V2) are NDJSON actions, read by the protocol layer's commit parser.
@@ -176,13 +210,13 @@ export async function* readCheckpointFile(
     }
     for (let start = 0; start < batch.numRows; start += sliceRows) {
       const length = Math.min(sliceRows, batch.numRows - start)
-      let actions: CheckpointAction[]
+      let slice: T
       try {
-        actions = decodeBatch(batch, start, length, rowBase + start)
+        slice = decode(batch, start, length, rowBase + start)
       } catch (error) {
         throw rethrow(path, error)
       }
-      yield actions
+      yield slice
     }
     rowBase += batch.numRows
   }

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from 'vitest'
 import type { Action, Add } from '../protocol/actions.js'
 import {
   readCheckpointFile,
+  readCheckpointFileColumns,
   type CheckpointAction,
   type CheckpointReadOptions,
 } from './checkpoint-read.js'
@@ -273,6 +274,65 @@ describe('checkpoint write then read', () => {
     const r = await writeCheckpoint([])
     expect(r.numActions).toBe(0)
     expect(await readAll(r.bytes)).toEqual([])
+  })
+})
+
+describe('reading with adds in their columns (snapshot loads)', () => {
+  /** The columnar reader's actions and its adds (decoded), with the paths, sizes and times. */
+  async function readColumns(
+    bytes: Uint8Array,
+    options: Partial<CheckpointReadOptions> = {},
+  ): Promise<{ others: CheckpointAction[]; adds: Add[]; early: [string, number, number][] }> {
+    const others: CheckpointAction[] = []
+    const adds: Add[] = []
+    const early: [string, number, number][] = []
+    for await (const slice of readCheckpointFileColumns(bytes, 'parquet', {
+      path: 'p',
+      ...options,
+    })) {
+      others.push(...slice.actions)
+      if (slice.adds === undefined) continue
+      const { paths, sizes, modificationTimes } = slice.adds
+      paths.forEach((path, j) => early.push([path, sizes[j]!, modificationTimes[j]!]))
+      adds.push(...slice.adds.decode())
+    }
+    return { others, adds, early }
+  }
+
+  test.each([
+    ['every action kind', everyKind, 2048],
+    [
+      'adds spread over slices, some slices mixed with other actions',
+      [
+        protocol,
+        ...Array.from({ length: 3000 }, (_, i) =>
+          add({ path: `f-${i}.parquet`, size: i, modificationTime: 10 * i }),
+        ),
+        metaData,
+        { remove: { path: 'gone.parquet', dataChange: false } },
+      ],
+      700,
+    ],
+  ] as const)('%s: the same actions as the row reader', async (_what, actions, batchSize) => {
+    const { bytes } = await writeCheckpoint(actions)
+    const rows = await readAll(bytes, { batchSize })
+    const { others, adds, early } = await readColumns(bytes, { batchSize })
+    const rowAdds = rows.flatMap((a) => ('add' in a ? [a.add] : []))
+    expect(adds).toStrictEqual(rowAdds)
+    expect(others).toStrictEqual(rows.filter((a) => !('add' in a)))
+    expect(early).toEqual(rowAdds.map((a) => [a.path, a.size, a.modificationTime]))
+  })
+
+  test('deletion vectors are decoded at once (they are part of the key)', async () => {
+    const { bytes } = await writeCheckpoint(everyKind)
+    for await (const slice of readCheckpointFileColumns(bytes, 'parquet', { path: 'p' })) {
+      expect(slice.adds?.deletionVectors?.map((dv) => dv?.storageType)).toEqual([
+        'u',
+        'i',
+        undefined,
+        undefined,
+      ])
+    }
   })
 })
 

@@ -7,7 +7,12 @@
  * from `_delta_log/_sidecars/` (or the absolute location a sidecar names).
  */
 import { CorruptLogError } from '../errors.js'
-import { readCheckpointFile, type CheckpointActionName } from '../engine/checkpoint-read.js'
+import {
+  readCheckpointFile,
+  readCheckpointFileColumns,
+  type AddColumns,
+  type CheckpointActionName,
+} from '../engine/checkpoint-read.js'
 import type { Action, Sidecar } from '../protocol/actions.js'
 import { decodeLogPath, keyWithinRoot } from '../protocol/file-paths.js'
 import { SIDECARS_DIR } from '../protocol/log-files.js'
@@ -30,6 +35,33 @@ export async function* readCheckpoint(
   checkpoint: CheckpointGroup,
   options: CheckpointReadOptions = {},
 ): AsyncGenerator<readonly Action[]> {
+  for await (const slice of readSlices(log, checkpoint, options, false)) yield slice.actions
+}
+
+/** A batch of checkpoint rows whose adds may still be in their columns (see `AddColumns`). */
+export interface CheckpointRows {
+  readonly actions: readonly Action[]
+  readonly adds: AddColumns | undefined
+}
+
+/**
+ * `readCheckpoint` for a snapshot load: the adds of Parquet files come as `AddColumns`, decoded
+ * in full only when the files are first read. (Adds of JSON files come among the actions.)
+ */
+export function readCheckpointColumns(
+  log: LogStore,
+  checkpoint: CheckpointGroup,
+  options: CheckpointReadOptions = {},
+): AsyncGenerator<CheckpointRows> {
+  return readSlices(log, checkpoint, options, true)
+}
+
+async function* readSlices(
+  log: LogStore,
+  checkpoint: CheckpointGroup,
+  options: CheckpointReadOptions,
+  columns: boolean,
+): AsyncGenerator<CheckpointRows> {
   const wanted = options.actions
   const wantsFiles = wanted === undefined || wanted.some((a) => FILE_ACTIONS.has(a))
   // Sidecar rows must be read whenever file actions are wanted, even if not asked for.
@@ -37,9 +69,9 @@ export async function* readCheckpoint(
     wanted === undefined || !wantsFiles ? wanted : [...new Set([...wanted, 'sidecar' as const])]
   const sidecars: Sidecar[] = []
   for (const file of checkpoint.files) {
-    for await (const batch of readOne(log, file.key, topLevel, options)) {
+    for await (const slice of readOne(log, file.key, topLevel, options, columns)) {
       const kept: Action[] = []
-      for (const action of batch) {
+      for (const action of slice.actions) {
         if ('sidecar' in action) {
           sidecars.push(action.sidecar)
           if (wanted === undefined || wanted.includes('sidecar')) kept.push(action)
@@ -47,7 +79,7 @@ export async function* readCheckpoint(
           kept.push(action)
         }
       }
-      if (kept.length > 0) yield kept
+      if (kept.length > 0 || slice.adds !== undefined) yield { actions: kept, adds: slice.adds }
     }
   }
   if (!wantsFiles) return
@@ -56,8 +88,8 @@ export async function* readCheckpoint(
   )
   for (const sidecar of sidecars) {
     const key = sidecarKey(log, sidecar, checkpoint.files[0]!.key)
-    for await (const batch of readOne(log, key, sidecarActions, options)) {
-      if (batch.length > 0) yield batch
+    for await (const slice of readOne(log, key, sidecarActions, options, columns)) {
+      if (slice.actions.length > 0 || slice.adds !== undefined) yield slice
     }
   }
 }
@@ -67,17 +99,24 @@ async function* readOne(
   key: string,
   actions: readonly CheckpointActionName[] | undefined,
   options: CheckpointReadOptions,
-): AsyncGenerator<readonly Action[]> {
+  columns: boolean,
+): AsyncGenerator<CheckpointRows> {
   if (key.endsWith('.json')) {
-    yield await log.readJsonFile(key, options)
+    yield { actions: await log.readJsonFile(key, options), adds: undefined }
     return
   }
   const { bytes } = await log.store.get(key, options)
-  yield* readCheckpointFile(bytes, 'parquet', {
+  const fileOptions = {
     path: log.urlOf(key),
     ...(actions === undefined ? {} : { actions }),
     ...(options.stats === undefined ? {} : { stats: options.stats }),
-  })
+  }
+  if (columns) yield* readCheckpointFileColumns(bytes, 'parquet', fileOptions)
+  else {
+    for await (const batch of readCheckpointFile(bytes, 'parquet', fileOptions)) {
+      yield { actions: batch, adds: undefined }
+    }
+  }
 }
 
 function nameOf(action: Action): CheckpointActionName {

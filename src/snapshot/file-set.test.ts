@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import type { AddColumns } from '../engine/checkpoint-read.js'
 import type { Add } from '../protocol/actions.js'
 import { FileSet } from './file-set.js'
 
@@ -9,7 +10,25 @@ const add = (path: string, size = 1, part = 'a'): Add => ({
   size,
   modificationTime: 0,
   dataChange: true,
+  stats: `{"numRecords":${size}}`,
 })
+
+/** Checkpoint adds in "columns": paths, sizes and times at once, the rest from `decode()`. */
+function columnsOf(files: readonly Add[], decodes: { count: number }): AddColumns {
+  const fake = {
+    rows: files.map((_, j) => j),
+    paths: files.map((f) => f.path),
+    sizes: files.map((f) => f.size),
+    modificationTimes: files.map((f) => f.modificationTime),
+    deletionVectors: undefined,
+    length: files.length,
+    decode: (): Add[] => {
+      decodes.count++
+      return files.map((f) => ({ ...f }))
+    },
+  }
+  return fake as unknown as AddColumns
+}
 
 describe('FileSet', () => {
   it('keeps files in add order, replaces re-added keys, and counts bytes', () => {
@@ -110,46 +129,74 @@ describe('FileSet', () => {
       fc.record({ key: fc.integer({ min: 0, max: 40 }), dv: fc.boolean() }),
       { selector: (k) => keyOf(k.key, k.dv), maxLength: 40 },
     )
+    // How the checkpoint's rows arrive: one by one (`append`), or in column chunks of these
+    // sizes (`appendColumns`, decoded on first read).
+    const arrival = fc.option(fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1 }))
     fc.assert(
-      fc.property(checkpoint, fc.array(op, { maxLength: 60 }), fc.boolean(), (rows, ops, later) => {
-        const model = new Map<string, { path: string; size: number }>()
-        const superseded = new Set(ops.map((o) => keyOf(o.key, o.dv)))
-        const bottom = FileSet.forUniqueKeys()
-        for (const [i, row] of rows.entries()) {
-          const key = keyOf(row.key, row.dv)
-          model.set(key, { path: `k${row.key}`, size: 1000 + i })
-          if (!superseded.has(key)) bottom.append(key, add(`k${row.key}`, 1000 + i))
-        }
-        let files = bottom.cloneLacking(superseded)
-        for (const o of ops) {
-          const key = keyOf(o.key, o.dv)
-          if (o.kind === 'add') {
-            model.delete(key)
-            model.set(key, { path: `k${o.key}`, size: o.size })
-            files.add(key, add(`k${o.key}`, o.size))
-          } else {
-            model.delete(key)
-            files.remove(key)
+      fc.property(
+        checkpoint,
+        fc.array(op, { maxLength: 60 }),
+        fc.boolean(),
+        arrival,
+        (rows, ops, later, chunking) => {
+          const model = new Map<string, { path: string; size: number }>()
+          const superseded = new Set(ops.map((o) => keyOf(o.key, o.dv)))
+          const bottom = FileSet.forUniqueKeys()
+          const decodes = { count: 0 }
+          const fromCheckpoint: [string, Add][] = []
+          for (const [i, row] of rows.entries()) {
+            const key = keyOf(row.key, row.dv)
+            model.set(key, { path: `k${row.key}`, size: 1000 + i })
+            if (!superseded.has(key)) fromCheckpoint.push([key, add(`k${row.key}`, 1000 + i)])
           }
-        }
-        // Replaying the commits never looked the checkpoint's files up.
-        expect(files.bottomIndexed).toBe(false)
-        if (later) {
-          // A later update does, and still agrees with the model.
-          files = files.clone()
-          const first = rows[0]
-          if (first !== undefined) {
-            const key = keyOf(first.key, first.dv)
-            expect(files.remove(key)).toBe(model.delete(key))
+          if (chunking === null) for (const [key, file] of fromCheckpoint) bottom.append(key, file)
+          else {
+            for (let at = 0, c = 0; at < fromCheckpoint.length; c++) {
+              const chunk = fromCheckpoint.slice(at, at + chunking[c % chunking.length]!)
+              at += chunk.length
+              const files = chunk.map(([, file]) => file)
+              bottom.appendColumns(
+                columnsOf(files, decodes),
+                files.map((_, j) => j),
+                chunk.map(([key]) => key),
+              )
+            }
           }
-        }
-        expect([...files.entries()].map(([key, f]) => [key, f.path, f.size])).toEqual(
-          [...model].map(([key, f]) => [key, f.path, f.size]),
-        )
-        for (const key of model.keys()) expect(files.has(key)).toBe(true)
-        expect(files.size).toBe(model.size)
-        expect(files.totalBytes).toBe([...model.values()].reduce((a, f) => a + f.size, 0))
-      }),
+          let files = bottom.cloneLacking(superseded)
+          for (const o of ops) {
+            const key = keyOf(o.key, o.dv)
+            if (o.kind === 'add') {
+              model.delete(key)
+              model.set(key, { path: `k${o.key}`, size: o.size })
+              files.add(key, add(`k${o.key}`, o.size))
+            } else {
+              model.delete(key)
+              files.remove(key)
+            }
+          }
+          // Replaying the commits never looked the checkpoint's files up, nor decoded them.
+          expect(files.bottomIndexed).toBe(false)
+          expect(decodes.count).toBe(0)
+          if (later) {
+            // A later update does, and still agrees with the model.
+            files = files.clone()
+            const first = rows[0]
+            if (first !== undefined) {
+              const key = keyOf(first.key, first.dv)
+              expect(files.remove(key)).toBe(model.delete(key))
+            }
+          }
+          expect(files.size).toBe(model.size)
+          expect([...files.entries()].map(([key, f]) => [key, f.path, f.size])).toEqual(
+            [...model].map(([key, f]) => [key, f.path, f.size]),
+          )
+          // Decoded files are whole: the fields appendColumns left out are filled in.
+          for (const f of files) expect(f.stats).toBe(`{"numRecords":${f.size}}`)
+          for (const key of model.keys()) expect(files.has(key)).toBe(true)
+          expect(files.size).toBe(model.size)
+          expect(files.totalBytes).toBe([...model.values()].reduce((a, f) => a + f.size, 0))
+        },
+      ),
       { numRuns: 300 },
     )
   })

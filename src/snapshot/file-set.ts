@@ -8,12 +8,19 @@
  * table. `Add` objects are rebuilt on iteration. Removing a file leaves a hole that
  * iteration skips; holes are compacted away when they outnumber the live files.
  *
+ * Files from a Parquet checkpoint arrive in their columns (`appendColumns`): the load takes the
+ * path, size and time of each (what keys, counts and byte totals need) and leaves the rest in
+ * the checkpoint's Arrow buffers until a file of the chunk is first read. A million files are
+ * then ready after the Parquet decode and one pass over their paths; the stats strings and
+ * partition maps are made by the first scan, and only if one runs.
+ *
  * Files are keyed by `(canonical path, deletion vector uniqueId)`, the protocol's primary
  * key for file actions. The key index (a Map of a million keys costs about a second to
  * build) is made on the first lookup, not at load: files appended from a checkpoint, whose
  * keys are unique by the protocol, are only pushed, and a snapshot that is only scanned
  * never builds it.
  */
+import type { AddColumns } from '../engine/checkpoint-read.js'
 import type { Add, DeletionVectorDescriptor } from '../protocol/actions.js'
 import { dvUniqueId } from '../protocol/deletion-vector.js'
 
@@ -34,6 +41,16 @@ const EMPTY_PARTITION: PartitionValues = Object.freeze({})
 class InternNode {
   readonly next = new Map<string, Map<string | null, InternNode>>()
   values: PartitionValues | undefined
+}
+
+/** Files appended by `appendColumns`: slots `start` to `end` (exclusive). */
+interface ColumnChunk {
+  readonly start: number
+  readonly end: number
+  /** The index in `columns` of each slot's add. */
+  readonly kept: readonly number[]
+  /** Until the chunk is decoded. */
+  columns: AddColumns | undefined
 }
 
 /** The primary key of a file action: canonical path, plus the DV's uniqueId when it has one. */
@@ -62,6 +79,10 @@ class FlatFiles {
   private interned = new InternNode()
   private holes = 0
   private bytes = 0
+  /** Files appended in their columns, in slot order; see `appendColumns`. */
+  private chunks: ColumnChunk[] = []
+  /** How many of `chunks` are still to be decoded. */
+  private pending = 0
 
   get size(): number {
     return this.live
@@ -106,6 +127,40 @@ class FlatFiles {
     this.push(key, add)
   }
 
+  /**
+   * Appends the adds `kept` (indexes into `columns`) under `keys`, as `append` would, with only
+   * their path, size and time: the rest of each file is decoded from the columns when a file of
+   * the chunk is first read (`at`), so a load does no per-file work a reader may never need.
+   */
+  appendColumns(columns: AddColumns, kept: readonly number[], keys: readonly string[]): void {
+    if (kept.length === 0) return
+    const start = this.paths.length
+    const { paths, sizes, modificationTimes } = columns
+    for (let k = 0; k < kept.length; k++) {
+      const j = kept[k]!
+      const key = keys[k]!
+      const path = paths[j]!
+      if (this.slots !== undefined) {
+        const existing = this.slots.get(key)
+        if (existing !== undefined) this.drop(existing)
+        this.slots.set(key, this.paths.length)
+      }
+      const slot = this.paths.length
+      this.live++
+      if (key !== path) this.otherKeys.set(slot, key)
+      this.paths.push(path)
+      this.sizes.push(sizes[j]!)
+      this.modificationTimes.push(modificationTimes[j]!)
+      // Placeholders until the chunk is decoded.
+      this.dataChanges.push(false)
+      this.stats.push(undefined)
+      this.partitions.push(EMPTY_PARTITION)
+      this.bytes += sizes[j]!
+    }
+    this.chunks.push({ start, end: start + kept.length, kept, columns })
+    this.pending++
+  }
+
   get indexed(): boolean {
     return this.slots !== undefined
   }
@@ -126,15 +181,7 @@ class FlatFiles {
     this.stats.push(add.stats)
     this.partitions.push(this.intern(add.partitionValues))
     this.bytes += add.size
-    if (
-      add.deletionVector !== undefined ||
-      add.tags !== undefined ||
-      add.baseRowId !== undefined ||
-      add.defaultRowCommitVersion !== undefined ||
-      add.clusteringProvider !== undefined
-    ) {
-      this.rare.set(slot, rareOf(add))
-    }
+    if (hasRare(add)) this.rare.set(slot, rareOf(add))
   }
 
   /** Removes the file under `key`; returns whether it was live. */
@@ -186,6 +233,7 @@ class FlatFiles {
 
   /** The file at a slot (which must be live). */
   at(slot: number): Add {
+    if (this.pending > 0) this.decodeChunkOf(slot)
     const rare = this.rare.size === 0 ? undefined : this.rare.get(slot)
     const stats = this.stats[slot]
     // Two literal shapes rather than a spread: this runs once per file per iteration, and a
@@ -208,6 +256,42 @@ class FlatFiles {
             stats,
           }
     return rare === undefined ? add : { ...add, ...rare }
+  }
+
+  /** Decodes the column chunk holding `slot`, if it is still pending. */
+  private decodeChunkOf(slot: number): void {
+    const chunks = this.chunks
+    let lo = 0
+    let hi = chunks.length - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      const chunk = chunks[mid]!
+      if (slot < chunk.start) hi = mid - 1
+      else if (slot >= chunk.end) lo = mid + 1
+      else {
+        if (chunk.columns !== undefined) this.decodeChunk(chunk)
+        return
+      }
+    }
+  }
+
+  /** Fills in the fields of a chunk's files that `appendColumns` left out. */
+  private decodeChunk(chunk: ColumnChunk): void {
+    const adds = chunk.columns!.decode()
+    for (let slot = chunk.start; slot < chunk.end; slot++) {
+      if (this.paths[slot] === undefined) continue // dropped since
+      const add = adds[chunk.kept[slot - chunk.start]!]!
+      this.dataChanges[slot] = add.dataChange
+      this.stats[slot] = add.stats
+      this.partitions[slot] = this.intern(add.partitionValues)
+      if (hasRare(add)) this.rare.set(slot, rareOf(add))
+    }
+    chunk.columns = undefined
+    if (--this.pending === 0) this.chunks = []
+  }
+
+  private decodeAll(): void {
+    for (const chunk of this.chunks) if (chunk.columns !== undefined) this.decodeChunk(chunk)
   }
 
   private keyAt(slot: number): string {
@@ -243,6 +327,7 @@ class FlatFiles {
   }
 
   private compact(): void {
+    this.decodeAll()
     const fresh = new FlatFiles()
     this.compactInto(fresh)
     this.slots = fresh.slots
@@ -280,6 +365,16 @@ class FlatFiles {
     target.bytes = this.bytes
     target.live = this.live
   }
+}
+
+function hasRare(add: Add): boolean {
+  return (
+    add.deletionVector !== undefined ||
+    add.tags !== undefined ||
+    add.baseRowId !== undefined ||
+    add.defaultRowCommitVersion !== undefined ||
+    add.clusteringProvider !== undefined
+  )
 }
 
 function rareOf(add: Add): Rare {
@@ -363,6 +458,20 @@ export class FileSet {
     this.checkWritable()
     if (this.base === undefined) this.own.append(key, add)
     else this.add(key, add)
+  }
+
+  /**
+   * Appends checkpoint adds still in their columns (`kept`: indexes into `columns`, under
+   * `keys`), whose keys are not live in this set (see `forUniqueKeys`); the files are decoded
+   * in full when first read.
+   */
+  appendColumns(columns: AddColumns, kept: readonly number[], keys: readonly string[]): void {
+    this.checkWritable()
+    if (this.base === undefined) this.own.appendColumns(columns, kept, keys)
+    else {
+      const adds = columns.decode()
+      kept.forEach((j, k) => this.add(keys[k]!, adds[j]!))
+    }
   }
 
   /** Removes the file under `key`; returns whether it was live. */

@@ -4,7 +4,7 @@
  * checks the reader protocol, so that no read path can see a table it cannot read.
  */
 import { CorruptLogError } from '../errors.js'
-import { readCheckpoint } from '../log/checkpoint-reader.js'
+import { readCheckpointColumns } from '../log/checkpoint-reader.js'
 import type { CheckpointGroup, LogEntry, LogSegment } from '../log/log-segment.js'
 import type { LogStore } from '../log/log-store.js'
 import type { Action, CommitInfo, Metadata, Protocol } from '../protocol/actions.js'
@@ -47,8 +47,11 @@ export async function replaySegment(
     superseded?: ReadonlySet<string>,
   ): Promise<void> => {
     const source = { path: log.urlOf(group.files[0]!.key) }
-    const batches = readCheckpoint(log, group, { ...options, stats: context.stats })
-    for await (const batch of batches) replay.applyCheckpoint(batch, source, superseded)
+    const batches = readCheckpointColumns(log, group, { ...options, stats: context.stats })
+    for await (const { actions, adds } of batches) {
+      replay.applyCheckpoint(actions, source, superseded)
+      if (adds !== undefined) replay.applyCheckpointAdds(adds, source, superseded)
+    }
   }
   const deltas =
     from === undefined

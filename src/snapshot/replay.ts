@@ -19,6 +19,7 @@ import type {
   Remove,
   Txn,
 } from '../protocol/actions.js'
+import type { AddColumns } from '../engine/checkpoint-read.js'
 import { FileSet, fileKey } from './file-set.js'
 
 export interface ReplayState {
@@ -46,6 +47,7 @@ export class Replay {
   private tombstonesOwned: boolean
   readonly txns: Map<string, Txn>
   readonly domains: Map<string, DomainMetadata>
+  private prefilter: KeyPrefilter | undefined
 
   /**
    * @param canonicalPath maps an action's `path` to the key it is reconciled by (decoded,
@@ -105,6 +107,49 @@ export class Replay {
         this.apply(action, source)
       }
     }
+  }
+
+  /**
+   * `applyCheckpoint` for adds still in their columns: the same keys, the same rows left out;
+   * the files are appended with their paths, sizes and times, and decoded in full when first
+   * read. A slice with a path spelled otherwise than its key is decoded now and applied row by
+   * row (those rows are deduplicated, see `applyCheckpoint`).
+   */
+  applyCheckpointAdds(
+    columns: AddColumns,
+    source: Source,
+    supersededKeys?: ReadonlySet<string>,
+  ): void {
+    const skip =
+      supersededKeys !== undefined && supersededKeys.size > 0
+        ? this.prefilterOf(supersededKeys)
+        : undefined
+    const { paths, deletionVectors } = columns
+    const kept: number[] = []
+    const keys: string[] = []
+    for (let j = 0; j < paths.length; j++) {
+      const raw = paths[j]!
+      const path = this.canonicalPath(raw, source)
+      if (path !== raw) {
+        const adds = columns.decode().map((add) => ({ add }))
+        this.applyCheckpoint(adds, source, supersededKeys)
+        return
+      }
+      const key = deletionVectors === undefined ? path : fileKey(path, deletionVectors[j])
+      if (skip !== undefined && skip.mayHave(key) && supersededKeys!.has(key)) continue
+      kept.push(j)
+      keys.push(key)
+    }
+    if (this.tombstones.size > 0) {
+      for (const key of keys) if (this.tombstones.has(key)) this.ownTombstones().delete(key)
+    }
+    this.filesNow.appendColumns(columns, kept, keys)
+  }
+
+  /** The prefilter of `keys`, made once per set. */
+  private prefilterOf(keys: ReadonlySet<string>): KeyPrefilter {
+    if (this.prefilter?.keys !== keys) this.prefilter = new KeyPrefilter(keys)
+    return this.prefilter
   }
 
   /**
@@ -206,4 +251,33 @@ export class Replay {
     }
     // commitInfo, cdc, sidecar and checkpointMetadata do not change table state.
   }
+}
+
+/**
+ * A cheap pre-test for membership in a set of file keys (the few thousand a checkpoint's later
+ * commits touch, tested against each of its possibly millions of files): a fingerprint of a
+ * key's length and a dozen of its characters, spread over it, is looked up among the keys'
+ * fingerprints. Most non-members are turned away without hashing the whole string; a match is
+ * then checked against the set itself, so the pre-test can only cost time, never a file.
+ */
+export class KeyPrefilter {
+  private readonly prints: Set<number>
+  constructor(readonly keys: ReadonlySet<string>) {
+    this.prints = new Set<number>()
+    for (const key of keys) this.prints.add(fingerprint(key))
+  }
+  mayHave(key: string): boolean {
+    return this.prints.has(fingerprint(key))
+  }
+}
+
+const FINGERPRINT_POINTS = 12
+
+function fingerprint(key: string): number {
+  const n = key.length
+  let h = n
+  for (let k = 0; k < FINGERPRINT_POINTS; k++) {
+    h = (Math.imul(h, 31) + key.charCodeAt(((n * k) / FINGERPRINT_POINTS) | 0)) | 0
+  }
+  return h
 }

@@ -101,7 +101,12 @@ export class Snapshot {
     return this.state.files.totalBytes
   }
 
-  /** The live files (adds), oldest first. Rebuilt on each call; do not hold on to all at once for huge tables. */
+  /**
+   * The live files (adds), oldest first. Rebuilt on each call; do not hold on to all at once for
+   * huge tables. Files loaded from a Parquet checkpoint are decoded in full (stats, partition
+   * values, tags) on the first read, chunk by chunk; a checkpoint column that cannot be decoded
+   * then throws the CorruptLogError, naming the checkpoint, that a full decode at load would.
+   */
   files(): IterableIterator<Add> {
     return this.state.files[Symbol.iterator]()
   }

@@ -10,6 +10,7 @@ import {
   readCheckpointFile,
   readCheckpointFileColumns,
   type CheckpointAction,
+  type CheckpointSlice,
 } from './checkpoint-read.js'
 import { stringMap } from './checkpoint-schema.js'
 import { writeCheckpoint } from './checkpoint-write.js'
@@ -21,17 +22,10 @@ async function readAll(bytes: Uint8Array, path = 'cp.parquet'): Promise<Checkpoi
   return out
 }
 
-/** The columnar reader: adds' required fields at read, the rest when `decode()` is called. */
-async function readColumns(
-  bytes: Uint8Array,
-  path: string,
-  decode: boolean,
-): Promise<CheckpointAction[]> {
-  const out: CheckpointAction[] = []
-  for await (const slice of readCheckpointFileColumns(bytes, 'parquet', { path })) {
-    out.push(...slice.actions)
-    if (decode && slice.adds !== undefined) out.push(...slice.adds.decode().map((add) => ({ add })))
-  }
+/** The slices of the columnar reader (adds decoded but for their stats). */
+async function slices(bytes: Uint8Array, path: string): Promise<CheckpointSlice[]> {
+  const out: CheckpointSlice[] = []
+  for await (const slice of readCheckpointFileColumns(bytes, 'parquet', { path })) out.push(slice)
   return out
 }
 
@@ -205,13 +199,13 @@ describe('corrupt checkpoints are CORRUPT_LOG errors naming the file', () => {
     const error = await readAll(bytes, path).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(CorruptLogError)
     expect(error).toMatchObject({ code: 'CORRUPT_LOG', path })
-    // The columnar reader finds these while reading, before any add is decoded in full.
-    const early = await readColumns(bytes, path, false).catch((e: unknown) => e)
+    // The columnar reader finds these while reading, before any stats are decoded.
+    const early = await slices(bytes, path).catch((e: unknown) => e)
     expect(early).toBeInstanceOf(CorruptLogError)
     expect(early).toMatchObject({ code: 'CORRUPT_LOG', path })
   })
 
-  test('a bad column the columnar reader defers fails as the same error when decoded', async () => {
+  test('stats the columnar reader keeps as bytes fail as the same error when decoded', async () => {
     const bytes = craft(
       [
         f(
@@ -220,16 +214,24 @@ describe('corrupt checkpoints are CORRUPT_LOG errors naming the file', () => {
             f('path', new arrow.Utf8()),
             f('size', new arrow.Int64()),
             f('modificationTime', new arrow.Int64()),
-            f('stats', new arrow.Int64()),
+            f('stats', new arrow.Binary()),
           ]),
         ),
       ],
-      [{ add: { path: 'a', size: 1n, modificationTime: 1n, stats: 5n } }],
+      [{ add: { path: 'a', size: 1n, modificationTime: 1n, stats: new Uint8Array([0x7b, 0xff]) } }],
     )
     const eager = await readAll(bytes, path).catch((e: unknown) => e)
     expect(eager).toMatchObject({ code: 'CORRUPT_LOG', path })
-    expect(await readColumns(bytes, path, false)).toEqual([])
-    const late = await readColumns(bytes, path, true).catch((e: unknown) => e)
+    expect((eager as Error).message).toMatch(/invalid UTF-8/)
+    const [slice] = await slices(bytes, path)
+    expect(slice?.adds?.paths).toEqual(['a'])
+    const late = (() => {
+      try {
+        return slice?.adds?.pendingStats.decode()
+      } catch (error) {
+        return error
+      }
+    })()
     expect(late).toBeInstanceOf(CorruptLogError)
     expect(late).toMatchObject({ code: 'CORRUPT_LOG', path, message: (eager as Error).message })
   })

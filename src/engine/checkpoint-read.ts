@@ -32,6 +32,7 @@ import { readParquetBatches, readParquetSchema } from './parquet.js'
 
 export type {
   AddColumns,
+  PendingStats,
   CheckpointAction,
   CheckpointActionName,
   CheckpointSlice,
@@ -154,9 +155,9 @@ export function readCheckpointFile(
 }
 
 /**
- * `readCheckpointFile` for a snapshot load: each slice's adds stay in their columns
- * (`AddColumns`: paths, sizes and times decoded, the rest when the files are first read); the
- * other actions come decoded.
+ * `readCheckpointFile` for a snapshot load: each slice's adds come as `AddColumns` (every field
+ * decoded but the stats, kept as bytes until the files are first read); the other actions come
+ * decoded.
  */
 export function readCheckpointFileColumns(
   bytes: Uint8Array,

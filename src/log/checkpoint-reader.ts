@@ -45,8 +45,8 @@ export interface CheckpointRows {
 }
 
 /**
- * `readCheckpoint` for a snapshot load: the adds of Parquet files come as `AddColumns`, decoded
- * in full only when the files are first read. (Adds of JSON files come among the actions.)
+ * `readCheckpoint` for a snapshot load: the adds of Parquet files come as `AddColumns` (their
+ * stats decoded only when the files are first read). Adds of JSON files come among the actions.
  */
 export function readCheckpointColumns(
   log: LogStore,

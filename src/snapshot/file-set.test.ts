@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import type { AddColumns } from '../engine/checkpoint-read.js'
 import type { Add } from '../protocol/actions.js'
+import { fakeAddColumns } from './add-columns.test-util.js'
 import { FileSet } from './file-set.js'
 
 const add = (path: string, size = 1, part = 'a'): Add => ({
@@ -12,23 +12,6 @@ const add = (path: string, size = 1, part = 'a'): Add => ({
   dataChange: true,
   stats: `{"numRecords":${size}}`,
 })
-
-/** Checkpoint adds in "columns": paths, sizes and times at once, the rest from `decode()`. */
-function columnsOf(files: readonly Add[], decodes: { count: number }): AddColumns {
-  const fake = {
-    rows: files.map((_, j) => j),
-    paths: files.map((f) => f.path),
-    sizes: files.map((f) => f.size),
-    modificationTimes: files.map((f) => f.modificationTime),
-    deletionVectors: undefined,
-    length: files.length,
-    decode: (): Add[] => {
-      decodes.count++
-      return files.map((f) => ({ ...f }))
-    },
-  }
-  return fake as unknown as AddColumns
-}
 
 describe('FileSet', () => {
   it('keeps files in add order, replaces re-added keys, and counts bytes', () => {
@@ -130,7 +113,7 @@ describe('FileSet', () => {
       { selector: (k) => keyOf(k.key, k.dv), maxLength: 40 },
     )
     // How the checkpoint's rows arrive: one by one (`append`), or in column chunks of these
-    // sizes (`appendColumns`, decoded on first read).
+    // sizes (`appendColumns`, stats decoded on first read).
     const arrival = fc.option(fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1 }))
     fc.assert(
       fc.property(
@@ -156,7 +139,7 @@ describe('FileSet', () => {
               at += chunk.length
               const files = chunk.map(([, file]) => file)
               bottom.appendColumns(
-                columnsOf(files, decodes),
+                fakeAddColumns(files, decodes),
                 files.map((_, j) => j),
                 chunk.map(([key]) => key),
               )

@@ -8,11 +8,10 @@
  * table. `Add` objects are rebuilt on iteration. Removing a file leaves a hole that
  * iteration skips; holes are compacted away when they outnumber the live files.
  *
- * Files from a Parquet checkpoint arrive in their columns (`appendColumns`): the load takes the
- * path, size and time of each (what keys, counts and byte totals need) and leaves the rest in
- * the checkpoint's Arrow buffers until a file of the chunk is first read. A million files are
- * then ready after the Parquet decode and one pass over their paths; the stats strings and
- * partition maps are made by the first scan, and only if one runs.
+ * Files from a Parquet checkpoint arrive in their columns (`appendColumns`): each field is
+ * taken from its column without an `Add` per file, and the stats JSON stays UTF-8 bytes (about
+ * the memory of the strings) until a file of the chunk is first read. Decoding a million stats
+ * strings is then the first scan's work, and only if one runs.
  *
  * Files are keyed by `(canonical path, deletion vector uniqueId)`, the protocol's primary
  * key for file actions. The key index (a Map of a million keys costs about a second to
@@ -20,7 +19,7 @@
  * keys are unique by the protocol, are only pushed, and a snapshot that is only scanned
  * never builds it.
  */
-import type { AddColumns } from '../engine/checkpoint-read.js'
+import type { AddColumns, PendingStats } from '../engine/checkpoint-read.js'
 import type { Add, DeletionVectorDescriptor } from '../protocol/actions.js'
 import { dvUniqueId } from '../protocol/deletion-vector.js'
 
@@ -47,10 +46,10 @@ class InternNode {
 interface ColumnChunk {
   readonly start: number
   readonly end: number
-  /** The index in `columns` of each slot's add. */
+  /** The index in `stats` of each slot's add. */
   readonly kept: readonly number[]
-  /** Until the chunk is decoded. */
-  columns: AddColumns | undefined
+  /** Until the chunk's stats are decoded. */
+  stats: PendingStats | undefined
 }
 
 /** The primary key of a file action: canonical path, plus the DV's uniqueId when it has one. */
@@ -128,9 +127,9 @@ class FlatFiles {
   }
 
   /**
-   * Appends the adds `kept` (indexes into `columns`) under `keys`, as `append` would, with only
-   * their path, size and time: the rest of each file is decoded from the columns when a file of
-   * the chunk is first read (`at`), so a load does no per-file work a reader may never need.
+   * Appends the adds `kept` (indexes into `columns`) under `keys`, as `append` would, taking
+   * each field from its column without an `Add` per file; their stats stay UTF-8 bytes in
+   * `columns` until a file of the chunk is first read (`at`).
    */
   appendColumns(columns: AddColumns, kept: readonly number[], keys: readonly string[]): void {
     if (kept.length === 0) return
@@ -151,13 +150,14 @@ class FlatFiles {
       this.paths.push(path)
       this.sizes.push(sizes[j]!)
       this.modificationTimes.push(modificationTimes[j]!)
-      // Placeholders until the chunk is decoded.
-      this.dataChanges.push(false)
-      this.stats.push(undefined)
-      this.partitions.push(EMPTY_PARTITION)
+      this.dataChanges.push(columns.dataChangeAt(j))
+      this.stats.push(undefined) // until the chunk's stats are decoded
+      this.partitions.push(this.intern(columns.partitionValuesAt(j)))
       this.bytes += sizes[j]!
+      const rare = columns.rareAt(j)
+      if (rare !== undefined) this.rare.set(slot, rare)
     }
-    this.chunks.push({ start, end: start + kept.length, kept, columns })
+    this.chunks.push({ start, end: start + kept.length, kept, stats: columns.pendingStats })
     this.pending++
   }
 
@@ -269,29 +269,24 @@ class FlatFiles {
       if (slot < chunk.start) hi = mid - 1
       else if (slot >= chunk.end) lo = mid + 1
       else {
-        if (chunk.columns !== undefined) this.decodeChunk(chunk)
+        if (chunk.stats !== undefined) this.decodeChunk(chunk)
         return
       }
     }
   }
 
-  /** Fills in the fields of a chunk's files that `appendColumns` left out. */
+  /** Fills in the stats of a chunk's files, which `appendColumns` left in the columns. */
   private decodeChunk(chunk: ColumnChunk): void {
-    const adds = chunk.columns!.decode()
+    const stats = chunk.stats!.decode()
     for (let slot = chunk.start; slot < chunk.end; slot++) {
-      if (this.paths[slot] === undefined) continue // dropped since
-      const add = adds[chunk.kept[slot - chunk.start]!]!
-      this.dataChanges[slot] = add.dataChange
-      this.stats[slot] = add.stats
-      this.partitions[slot] = this.intern(add.partitionValues)
-      if (hasRare(add)) this.rare.set(slot, rareOf(add))
+      if (this.paths[slot] !== undefined) this.stats[slot] = stats[chunk.kept[slot - chunk.start]!]
     }
-    chunk.columns = undefined
+    chunk.stats = undefined
     if (--this.pending === 0) this.chunks = []
   }
 
   private decodeAll(): void {
-    for (const chunk of this.chunks) if (chunk.columns !== undefined) this.decodeChunk(chunk)
+    for (const chunk of this.chunks) if (chunk.stats !== undefined) this.decodeChunk(chunk)
   }
 
   private keyAt(slot: number): string {
@@ -461,9 +456,9 @@ export class FileSet {
   }
 
   /**
-   * Appends checkpoint adds still in their columns (`kept`: indexes into `columns`, under
-   * `keys`), whose keys are not live in this set (see `forUniqueKeys`); the files are decoded
-   * in full when first read.
+   * Appends checkpoint adds in their columns (`kept`: indexes into `columns`, under `keys`),
+   * whose keys are not live in this set (see `forUniqueKeys`); their stats are decoded when
+   * first read.
    */
   appendColumns(columns: AddColumns, kept: readonly number[], keys: readonly string[]): void {
     this.checkWritable()

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { AddColumns } from '../engine/checkpoint-read.js'
 import type { Action, Add, DeletionVectorDescriptor } from '../protocol/actions.js'
+import { fakeAddColumns } from './add-columns.test-util.js'
 import { canonicalPathFn } from './read-segment.js'
 import { KeyPrefilter, Replay } from './replay.js'
 
@@ -26,7 +26,10 @@ describe('Replay.applyCheckpoint', () => {
           source,
         ),
     ],
-    ['adds in columns', (r: Replay, slice: Add[]) => r.applyCheckpointAdds(columns(slice), source)],
+    [
+      'adds in columns',
+      (r: Replay, slice: Add[]) => r.applyCheckpointAdds(fakeAddColumns(slice), source),
+    ],
   ])('deduplicates %s that spell one file two ways, before any lookup', (_how, apply) => {
     const replay = new Replay(canonicalPathFn(TABLE))
     for (const slice of spellings) apply(replay, slice)
@@ -47,23 +50,6 @@ describe('Replay.applyCheckpoint', () => {
   })
 })
 
-/** Adds "in their columns": what a snapshot load gets from `readCheckpointColumns`. */
-function columns(adds: Add[], decodes = { count: 0 }): AddColumns {
-  const dvs = adds.some((a) => a.deletionVector !== undefined)
-  const fake = {
-    rows: adds.map((_, j) => j),
-    paths: adds.map((a) => a.path),
-    sizes: adds.map((a) => a.size),
-    modificationTimes: adds.map((a) => a.modificationTime),
-    deletionVectors: dvs ? adds.map((a) => a.deletionVector) : undefined,
-    length: adds.length,
-    decode: (): Add[] => {
-      decodes.count++
-      return adds.map((a) => ({ ...a }))
-    },
-  }
-  return fake as unknown as AddColumns
-}
 const file = (path: string, size: number, dv?: DeletionVectorDescriptor): Add => ({
   path,
   partitionValues: {},
@@ -103,7 +89,7 @@ describe('Replay.applyCheckpointAdds', () => {
     const decodes = { count: 0 }
     const superseded = new Set(['b.parquet', 'a.parquet\u0000nope'])
     replay.applyCheckpointAdds(
-      columns(
+      fakeAddColumns(
         [
           file('a.parquet', 1),
           file('b.parquet', 2),

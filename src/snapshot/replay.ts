@@ -110,10 +110,10 @@ export class Replay {
   }
 
   /**
-   * `applyCheckpoint` for adds still in their columns: the same keys, the same rows left out;
-   * the files are appended with their paths, sizes and times, and decoded in full when first
-   * read. A slice with a path spelled otherwise than its key is decoded now and applied row by
-   * row (those rows are deduplicated, see `applyCheckpoint`).
+   * `applyCheckpoint` for adds in their columns: the same keys, the same rows left out; the
+   * files are appended field by field, without an `Add` each, and their stats decoded when
+   * first read. A slice with a path spelled otherwise than its key is decoded now and applied
+   * row by row (those rows are deduplicated, see `applyCheckpoint`).
    */
   applyCheckpointAdds(
     columns: AddColumns,

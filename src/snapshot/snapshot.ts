@@ -103,9 +103,9 @@ export class Snapshot {
 
   /**
    * The live files (adds), oldest first. Rebuilt on each call; do not hold on to all at once for
-   * huge tables. Files loaded from a Parquet checkpoint are decoded in full (stats, partition
-   * values, tags) on the first read, chunk by chunk; a checkpoint column that cannot be decoded
-   * then throws the CorruptLogError, naming the checkpoint, that a full decode at load would.
+   * huge tables. The stats of files loaded from a Parquet checkpoint are decoded on the first
+   * read, chunk by chunk; stats that are not valid UTF-8 then throw the CorruptLogError, naming
+   * the checkpoint, that a full decode at load would.
    */
   files(): IterableIterator<Add> {
     return this.state.files[Symbol.iterator]()

@@ -27,9 +27,9 @@ import {
 
 // What bounds the figures, from the latest full run and its profile (see bench/README.md).
 const NOTES = [
-  'The key index is now built on first lookup, not at load (0e1094e): checkpoint adds are appended without one (their keys are unique by the protocol), the commits after the checkpoint are read first and the keys they touch left out of the checkpoint layer, so replaying them never looks its files up. Same-conditions profile of one `ours` load before and after: `FileSet.add` 1.32 s self (the Map insert per file) is gone; in its place a Set lookup of each checkpoint key against the ~11k keys the commits touch (about 0.25 s: hashing a million fresh strings) and the pushes into the flat arrays (0.4 s).',
-  'What bounds ours now (profile at load ~1, 5.6 s sampled): parquet-wasm decode and the Arrow IPC hand-off 1.9 s (the baseline itself); `decodeBatch` 1.0 s, of which UTF-8 decoding of path and stats 0.4 s and the partition maps 0.3 s; `applyCheckpoint` 1.2 s (the superseded-key check, the action dispatch, appends, partition interning); path canonicalisation 0.16 s; GC 0.76 s for the per-row Add objects, their partition maps and the strings.',
-  'Reaching 0.75x needs a columnar checkpoint layer: keep add.path and add.stats as the Arrow UTF-8 buffers and decode on access, take partition values by row from a per-batch table of distinct partitions, and skip the per-row Add objects. The snapshot would then be ready after little more than the decode; the string work moves to the scans that need it.',
+  "Since the last notes (2026-11-22): a checkpoint's adds are appended field by field from the decoded columns (no `Add` object, action wrapper or dispatch per file), their stats stay UTF-8 bytes (copied out of the Parquet batch, 2048 rows at a time) until a file is first read, and the keys the later commits touch are tested through a fingerprint prefilter instead of hashing every path. Back to back in one process at load ~2 (three loads each): before 3.7-4.8 s to load + 0.12-0.18 s for the first pass over the files; after 3.2-3.6 s + 0.39-0.55 s. In this benchmark's alternating runs the load went from 5.3 s (0.45x) to 4.3 s (0.48x; the baseline itself moved from 2.4 to 2.0 s between the runs); the first full pass, which now decodes the stats, is its own row.",
+  'A variant that also left partition values, flags and the rarer fields in the Arrow batches loaded in 2.6-3.6 s (0.65x in a full run) but paid 0.8-1.3 s on the first pass and held the whole decoded batches (up to twice the memory of a loaded snapshot) until then; dropped for the memory. With only the stats deferred, a loaded snapshot holds no more than before (RSS after load 996 MB against 1019 MB).',
+  'What bounds ours now (profile at load ~2, 4.6 s sampled): parquet-wasm decode and the Arrow IPC hand-off 1.8 s (the baseline itself); per file in JS about 1.3 s: decoding the path strings, the partition maps (0.2 s) and their interning (0.1 s), the appends into the flat arrays (0.3 s), the path check (0.1 s), the prefilter (0.1 s); GC 0.5 s. Reaching 0.75x means no per-file work at load at all (paths kept as bytes too, keys made on first lookup): a file set kept as Arrow columns end to end, which this row-per-file design does not have.',
   '"Ready ≤ 2 s" is at the limit of this machine: the raw decode of the same columns (baseline row) alone takes about 2 s here.',
 ]
 
@@ -81,8 +81,7 @@ const ours = (statsMode = 'json') =>
 
 /**
  * Our load, then one pass over every file as a scan makes it (`snapshot.files()`): the load
- * leaves each file's stats, partition values and rarer fields in the checkpoint's columns, and
- * the first pass decodes them.
+ * keeps the files' stats as UTF-8 bytes, and the first pass decodes them.
  */
 async function oursAndPass() {
   const snapshot = await ours('json')
@@ -183,7 +182,7 @@ const rows = [
     samples.baseline,
     {
       kind: 'speed',
-      note: `the pass decodes what the load left in the checkpoint's columns (stats, partition values); ${last.oursPass} files with stats seen`,
+      note: `the pass decodes the stats the load kept as UTF-8 bytes; ${last.oursPass} files with stats seen`,
     },
   ),
   compareRow('snapshot load, stats skipped', samples.oursSkip, samples.baselineSkip, {

@@ -542,16 +542,17 @@ export class AddColumns {
    * The stats of the adds, to be decoded later: all a snapshot keeps of this slice (the rest
    * of it, partition maps included, is garbage once the files are appended).
    */
-  get pendingStats(): PendingStats {
-    return new PendingStats(this.stats, this.rows, this.fail)
+  get pendingStats(): PendingStats | undefined {
+    // No stats column (stats skipped, or none written): nothing to decode later.
+    return this.stats === undefined ? undefined : new PendingStats(this.stats, this.rows, this.fail)
   }
 
   /** Every add of the slice, in order (the same objects a full decode gives). */
   decode(): Add[] {
-    const stats = this.pendingStats.decode()
+    const stats = this.pendingStats?.decode()
     return this.rows.map((i, j) => {
       const add = addAt(this.fields, i, this.rowBase + i)
-      const s = stats[j]
+      const s = stats?.[j]
       if (s !== undefined) add.stats = s
       return add
     })

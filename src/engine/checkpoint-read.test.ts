@@ -227,7 +227,7 @@ describe('corrupt checkpoints are CORRUPT_LOG errors naming the file', () => {
     expect(slice?.adds?.paths).toEqual(['a'])
     const late = (() => {
       try {
-        return slice?.adds?.pendingStats.decode()
+        return slice?.adds?.pendingStats?.decode()
       } catch (error) {
         return error
       }

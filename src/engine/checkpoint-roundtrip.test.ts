@@ -323,6 +323,24 @@ describe('reading with adds in their columns (snapshot loads)', () => {
     expect(early).toEqual(rowAdds.map((a) => [a.path, a.size, a.modificationTime]))
   })
 
+  test('with stats skipped (or none written) there is nothing left to decode later', async () => {
+    const { bytes } = await writeCheckpoint([
+      add({ stats: '{"numRecords":1}' }),
+      add({ path: 'b' }),
+    ])
+    const pending = async (options: Partial<CheckpointReadOptions>): Promise<unknown[]> => {
+      const out: unknown[] = []
+      for await (const slice of readCheckpointFileColumns(bytes, 'parquet', {
+        path: 'p',
+        ...options,
+      }))
+        out.push(slice.adds?.pendingStats?.decode())
+      return out
+    }
+    expect(await pending({})).toEqual([['{"numRecords":1}', undefined]])
+    expect(await pending({ stats: 'skip' })).toEqual([undefined])
+  })
+
   test('deletion vectors are decoded at once (they are part of the key)', async () => {
     const { bytes } = await writeCheckpoint(everyKind)
     const storageTypes: (string | undefined)[] = []

@@ -157,7 +157,9 @@ class FlatFiles {
       const rare = columns.rareAt(j)
       if (rare !== undefined) this.rare.set(slot, rare)
     }
-    this.chunks.push({ start, end: start + kept.length, kept, stats: columns.pendingStats })
+    const stats = columns.pendingStats
+    if (stats === undefined) return
+    this.chunks.push({ start, end: start + kept.length, kept, stats })
     this.pending++
   }
 

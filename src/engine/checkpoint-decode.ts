@@ -516,10 +516,6 @@ export class AddColumns {
     this.deletionVectors = hasDvs ? this.rows.map((i) => fields.deletionVector(i)) : undefined
   }
 
-  get length(): number {
-    return this.rows.length
-  }
-
   /** Add `j`'s `dataChange` (false when null). */
   dataChangeAt(j: number): boolean {
     return this.fields.dataChange?.[this.rows[j]!] ?? false

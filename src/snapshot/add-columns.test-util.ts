@@ -13,7 +13,6 @@ export function fakeAddColumns(adds: readonly Add[], decodes = { count: 0 }): Ad
     sizes: adds.map((a) => a.size),
     modificationTimes: adds.map((a) => a.modificationTime),
     deletionVectors: dvs ? adds.map((a) => a.deletionVector) : undefined,
-    length: adds.length,
     dataChangeAt: (j: number) => adds[j]!.dataChange,
     partitionValuesAt: (j: number) => adds[j]!.partitionValues,
     rareAt: (j: number) => rareOf(adds[j]!),

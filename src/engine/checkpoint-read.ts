@@ -30,9 +30,8 @@ import {
 } from './checkpoint-decode.js'
 import { readParquetBatches, readParquetSchema } from './parquet.js'
 
+export type { AddColumns, PendingStats } from './checkpoint-adds.js'
 export type {
-  AddColumns,
-  PendingStats,
   CheckpointAction,
   CheckpointActionName,
   CheckpointSlice,

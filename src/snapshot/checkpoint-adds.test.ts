@@ -11,24 +11,13 @@ import { writeCheckpoint } from '../engine/checkpoint-write.js'
 import type { Action, Add } from '../protocol/actions.js'
 import { fileKey } from './file-set.js'
 import { canonicalPathFn } from './read-segment.js'
+import { tableHead } from './snapshot.test-util.js'
 import { Replay, type ReplayState } from './replay.js'
 
 const TABLE = 'file:///data/t/'
 const source = { path: `${TABLE}_delta_log/00000000000000000010.checkpoint.parquet` }
 
-const head: Action[] = [
-  { protocol: { minReaderVersion: 1, minWriterVersion: 2 } },
-  {
-    metaData: {
-      id: 't',
-      format: { provider: 'parquet', options: {} },
-      schemaString:
-        '{"type":"struct","fields":[{"name":"p","type":"string","nullable":true,"metadata":{}}]}',
-      partitionColumns: ['p'],
-      configuration: {},
-    },
-  },
-]
+const head = tableHead(['p'])
 
 /** File `i`: every fifth tagged, every seventh with a deletion vector. */
 function file(i: number, path = `p=${i % 3}/f-${i}.parquet`): Add {

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { Add } from '../protocol/actions.js'
-import { fakeAddColumns } from './add-columns.test-util.js'
+import { fakeAddColumns } from './snapshot.test-util.js'
 import { FileSet } from './file-set.js'
 
 const add = (path: string, size = 1, part = 'a'): Add => ({
@@ -182,6 +182,21 @@ describe('FileSet', () => {
       ),
       { numRuns: 300 },
     )
+  })
+
+  it('adds appended in columns to a layer over a base replace the base files under their keys', () => {
+    const base = FileSet.empty()
+    base.add('a', add('a', 1))
+    base.add('c', add('c', 3))
+    const over = base.clone()
+    over.appendColumns(fakeAddColumns([add('x', 0), add('a', 5), add('b', 2)]), [1, 2], ['a', 'b'])
+    expect([...over].map((f) => [f.path, f.size, f.stats])).toEqual([
+      ['c', 3, '{"numRecords":3}'],
+      ['a', 5, '{"numRecords":5}'],
+      ['b', 2, '{"numRecords":2}'],
+    ])
+    expect(over.totalBytes).toBe(10)
+    expect([...base].map((f) => f.size)).toEqual([1, 3])
   })
 
   it('appends without an index until a lookup, which keeps the later of two files under one key', () => {

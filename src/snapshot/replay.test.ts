@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Action, Add, DeletionVectorDescriptor } from '../protocol/actions.js'
-import { fakeAddColumns } from './add-columns.test-util.js'
+import { fakeAddColumns, tableHead } from './snapshot.test-util.js'
 import { canonicalPathFn } from './read-segment.js'
 import { KeyPrefilter, Replay } from './replay.js'
 
@@ -71,19 +71,7 @@ describe('Replay.applyCheckpointAdds', () => {
   it('leaves out superseded keys and clears tombstones, decoding nothing until the files are read', () => {
     const replay = new Replay(canonicalPathFn(TABLE))
     replay.applyCheckpoint(
-      [
-        { protocol: { minReaderVersion: 1, minWriterVersion: 2 } },
-        {
-          metaData: {
-            id: 't',
-            format: { provider: 'parquet', options: {} },
-            schemaString: '{"type":"struct","fields":[]}',
-            partitionColumns: [],
-            configuration: {},
-          },
-        },
-        { remove: { path: 'c.parquet', dataChange: false } },
-      ],
+      [...tableHead(), { remove: { path: 'c.parquet', dataChange: false } }],
       source,
     )
     const decodes = { count: 0 }

@@ -1,9 +1,33 @@
 /**
- * A stand-in for the checkpoint reader's `AddColumns` (engine/checkpoint-decode.ts), built from
+ * Fixtures for the snapshot tests.
+ *
+ * `fakeAddColumns`: a stand-in for the checkpoint reader's `AddColumns` (engine/checkpoint-decode.ts), built from
  * `Add` objects: every field at once but the stats, which come from `pendingStats.decode()`, counted.
  */
 import type { AddColumns } from '../engine/checkpoint-read.js'
-import type { Add } from '../protocol/actions.js'
+import type { Action, Add } from '../protocol/actions.js'
+
+/** The protocol and metaData a replay needs to finish, for a table partitioned by `columns`. */
+export function tableHead(partitionColumns: readonly string[] = []): Action[] {
+  const fields = partitionColumns.map((name) => ({
+    name,
+    type: 'string',
+    nullable: true,
+    metadata: {},
+  }))
+  return [
+    { protocol: { minReaderVersion: 1, minWriterVersion: 2 } },
+    {
+      metaData: {
+        id: 't',
+        format: { provider: 'parquet', options: {} },
+        schemaString: JSON.stringify({ type: 'struct', fields }),
+        partitionColumns: [...partitionColumns],
+        configuration: {},
+      },
+    },
+  ]
+}
 
 export function fakeAddColumns(adds: readonly Add[], decodes = { count: 0 }): AddColumns {
   const dvs = adds.some((a) => a.deletionVector !== undefined)
